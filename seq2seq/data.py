@@ -1,0 +1,216 @@
+"""Corpora and tasks: Tatoeba English->Chinese with its fixed split, and two
+generated tasks whose true alignment is known (dates, reverse).
+
+An `Example` is (src, tgt, align); `align[j]` lists the source token positions
+output token j comes from (empty where no source token does, e.g. '-' in a
+date), or `align` is None where the alignment is unknown (en-zh).
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import hashlib
+import os
+import random
+from dataclasses import dataclass
+from pathlib import Path
+
+TASKS = ("en-zh", "dates", "reverse")
+DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cmn-eng.tsv"
+
+
+@dataclass(frozen=True)
+class Example:
+    src: str
+    tgt: str
+    align: tuple[tuple[int, ...], ...] | None = None
+
+
+def find_corpus(path: str | os.PathLike | None = None) -> Path | None:
+    """The en-zh corpus: `path`, else $ATTENTION_LAB_DATA, else ../shared/data/cmn-eng.tsv."""
+    for p in (path, os.environ.get("ATTENTION_LAB_DATA"), DEFAULT_DATA):
+        if p:
+            p = Path(p)
+            if p.is_dir():
+                p = p / "cmn-eng.tsv"
+            if p.is_file():
+                return p
+    return None
+
+
+def sha256(path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def split_of(english: str) -> str:
+    """The fixed split of ../shared/data/README.md, by a hash of the English sentence."""
+    h = int(hashlib.sha1(english.strip().encode("utf-8")).hexdigest(), 16) % 20
+    return "test" if h == 0 else "dev" if h == 1 else "train"
+
+
+def to_simplified(text: str) -> str:
+    import opencc  # imported lazily: only en-zh data needs it
+
+    global _CONVERTER
+    if _CONVERTER is None:
+        _CONVERTER = opencc.OpenCC("t2s.json")
+    return _CONVERTER.convert(text)
+
+
+_CONVERTER = None
+
+
+def load_tatoeba(path) -> dict[str, list[Example]]:
+    """Read cmn-eng.tsv (English TAB Chinese TAB attribution) into the fixed
+    train / dev / test split, the Chinese side converted to Simplified."""
+    splits: dict[str, list[Example]] = {"train": [], "dev": [], "test": []}
+    with open(path, encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            cols = line.rstrip("\n").split("\t")
+            if len(cols) < 2:
+                raise ValueError(f"{path}:{n}: expected 'English<TAB>Chinese', got {line[:60]!r}")
+            splits[split_of(cols[0])].append(Example(cols[0].strip(), to_simplified(cols[1].strip())))
+    return splits
+
+
+# --- dates -------------------------------------------------------------------
+
+MONTHS = list(calendar.month_name)[1:]
+MONTHS_ABBR = list(calendar.month_abbr)[1:]
+WEEKDAYS = list(calendar.day_name)
+
+
+def _ordinal(n: int) -> str:
+    return "th" if 11 <= n % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+
+
+def _date_pieces(d: dt.date, fmt: int) -> list[tuple[str, str | None]]:
+    """A human-readable date as (text, field) pieces; field is year/month/day or None."""
+    Y, M, D = str(d.year), MONTHS[d.month - 1], str(d.day)
+    W, Ma, th = WEEKDAYS[d.weekday()], MONTHS_ABBR[d.month - 1], _ordinal(d.day)
+    mm, dd = f"{d.month:02d}", f"{d.day:02d}"
+    return [
+        [(W, None), (", ", None), (D, "day"), (" ", None), (M, "month"), (" ", None), (Y, "year")],
+        [(M, "month"), (" ", None), (D, "day"), (th + ", ", None), (Y, "year")],
+        [(D, "day"), (" ", None), (M, "month"), (" ", None), (Y, "year")],
+        [(dd, "day"), (".", None), (mm, "month"), (".", None), (Y, "year")],
+        [(Y, "year"), ("年", None), (str(d.month), "month"), ("月", None), (D, "day"), ("日", None)],
+        [("the ", None), (D, "day"), (th + " of ", None), (M, "month"), (" ", None), (Y, "year")],
+        [(M, "month"), (" ", None), (D, "day"), (", ", None), (Y, "year")],
+        [(Ma, "month"), (" ", None), (D, "day"), (", ", None), (Y, "year")],
+        [(W[:3], None), (" ", None), (D, "day"), (" ", None), (Ma, "month"), (" ", None), (Y, "year")],
+        [(Y, "year"), ("/", None), (mm, "month"), ("/", None), (dd, "day")],
+        [(D, "day"), (th + " ", None), (M, "month"), (" ", None), (Y, "year")],
+        [(W, None), (" ", None), (M, "month"), (" ", None), (D, "day"), (th + ", ", None), (Y, "year")],
+    ][fmt]
+
+
+N_DATE_FORMATS = 12
+
+
+def date_example(d: dt.date, fmt: int) -> Example:
+    """One date in format `fmt` -> ISO, with each output character's true source span."""
+    pieces = _date_pieces(d, fmt)
+    spans, pos = {}, 0
+    for text, field in pieces:
+        if field:
+            spans[field] = (pos, text)
+        pos += len(text)
+    src = "".join(t for t, _ in pieces)
+    tgt = d.isoformat()
+    align = []
+    for j, field in enumerate(["year"] * 4 + [None] + ["month"] * 2 + [None] + ["day"] * 2):
+        if field is None:
+            align.append(())
+            continue
+        start, text = spans[field]
+        k = j - {"year": 0, "month": 5, "day": 8}[field]
+        width = {"year": 4, "month": 2, "day": 2}[field]
+        if text.isdigit() and len(text) == width:
+            align.append((start + k,))  # digit to digit
+        else:
+            align.append(tuple(range(start, start + len(text))))  # '9' -> '09', 'May' -> '05'
+    return Example(src, tgt, tuple(align))
+
+
+def generate_dates(n: int, seed: int, exclude: set[str] = frozenset()) -> list[Example]:
+    rng = random.Random(seed)
+    lo, hi = dt.date(1900, 1, 1).toordinal(), dt.date(2099, 12, 31).toordinal()
+    out = []
+    while len(out) < n:
+        ex = date_example(dt.date.fromordinal(rng.randint(lo, hi)), rng.randrange(N_DATE_FORMATS))
+        if ex.src not in exclude:
+            out.append(ex)
+    return out
+
+
+# --- reverse -----------------------------------------------------------------
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+REVERSE_MAX = 40
+
+
+def reverse_example(seq: str) -> Example:
+    n = len(seq)
+    return Example(seq, seq[::-1], tuple((n - 1 - j,) for j in range(n)))
+
+
+def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset()) -> list[Example]:
+    rng = random.Random(seed)
+    out = []
+    while len(out) < n:
+        seq = "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, REVERSE_MAX)))
+        if seq not in exclude:
+            out.append(reverse_example(seq))
+    return out
+
+
+# --- tasks ---------------------------------------------------------------------
+
+# Tokenizer settings per task: (source, target) keyword arguments for Tokenizer.build.
+TOKENIZERS = {
+    "en-zh": ({"kind": "word", "min_freq": 2}, {"kind": "char", "min_freq": 2}),
+    "dates": ({"kind": "char", "lower": False, "keep_spaces": True}, {"kind": "char"}),
+    "reverse": ({"kind": "char"}, {"kind": "char"}),
+}
+
+# Length buckets for the quality-by-length table: on source words (en-zh) or tokens.
+BUCKETS = {
+    "en-zh": [(1, 4), (5, 7), (8, 10), (11, 999)],
+    "dates": [(1, 12), (13, 18), (19, 24), (25, 999)],
+    "reverse": [(1, 10), (11, 20), (21, 30), (31, 40)],
+}
+
+
+def source_length(task: str, src: str) -> int:
+    return len(src.split()) if task == "en-zh" else len(src)
+
+
+def bucket_name(lo: int, hi: int) -> str:
+    return f"{lo}+" if hi >= 999 else f"{lo}-{hi}"
+
+
+def load_task(task: str, data: str | os.PathLike | None = None) -> dict[str, list[Example]]:
+    """train / dev / test examples of a task. en-zh needs the corpus path."""
+    if task == "en-zh":
+        path = find_corpus(data)
+        if path is None:
+            raise FileNotFoundError("en-zh needs the Tatoeba corpus: pass --data PATH/cmn-eng.tsv "
+                                    "(download cmn-eng.zip from https://www.manythings.org/anki/)")
+        return load_tatoeba(path)
+    if task == "dates":
+        test = generate_dates(2000, seed=3)
+        dev = generate_dates(1000, seed=2, exclude={e.src for e in test})
+        held = {e.src for e in test + dev}
+        return {"train": generate_dates(30000, seed=1, exclude=held), "dev": dev, "test": test}
+    if task == "reverse":
+        test = generate_reverse(2000, seed=3)
+        dev = generate_reverse(1000, seed=2, exclude={e.src for e in test})
+        held = {e.src for e in test + dev}
+        return {"train": generate_reverse(40000, seed=1, exclude=held), "dev": dev, "test": test}
+    raise ValueError(f"unknown task {task!r}: choose one of {TASKS}")

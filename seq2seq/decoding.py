@@ -1,0 +1,344 @@
+"""Decode one sentence into an immutable `Trace`: greedy, beam, sampling,
+forced (teacher forcing) and what-if (force a token at step t, then go on).
+
+Decode once, keep the trace: stepping through a decode indexes into it and
+never runs the model again.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+import torch
+
+from .batching import pad
+from .tokenize import BOS, BOS_ID, EOS, EOS_ID, PAD_ID
+
+STRATEGIES = ("greedy", "beam", "sample", "forced")
+MAX_SOURCE_TOKENS = 100  # longer inputs are cut (trace.truncated says so)
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One finished beam hypothesis. cross_weights: (steps, layers, heads, src) or None."""
+
+    tokens: list[str]
+    logprob: float
+    score: float  # logprob / steps ** length_penalty, what the beam ranks by
+    cross_weights: np.ndarray | None = None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Everything one decode produced. S source tokens, T output steps.
+
+    Source side
+        src_tokens    list[str] (S)   tokenised input; the last is "</s>" (end marker)
+        src_unknown   list[bool] (S)  True where the word is not in the vocabulary (<unk>)
+        src_mask      (S,) bool       True on real tokens (all True for one sentence)
+        truncated     bool            the input was cut to MAX_SOURCE_TOKENS
+    Output side, one row per step t = 0..T-1
+        tgt_tokens    list[str] (T)   chosen tokens; the last is "</s>" if the model stopped
+        dec_inputs    list[str] (T)   token fed at step t: "<s>" then tgt_tokens[:-1]
+        probs         (T,)            probability of the chosen token
+        topk_tokens   list[list[str]] (T, k) the k most likely tokens, best first
+        topk_probs    (T, k)
+        forced        list[bool] (T)  the token was forced (forced strategy or what-if)
+    Attention (None where the architecture has none)
+        cross_weights (T, layers, heads, S)  softmax weights alpha_{t,i}; rows sum to 1
+        cross_scores  (T, layers, heads, S)  pre-softmax scores e_{t,i}, before masking
+        enc_self_weights / enc_self_scores (layers, heads, S, S)     Transformer only
+        dec_self_weights / dec_self_scores (layers, heads, T, T)     Transformer only;
+                      row t over dec_inputs[0..t]; cells above the diagonal are masked:
+                      weight 0, score NaN
+        causal_mask   (T, T) bool   True where step t may attend to position j (j <= t)
+    States (RNNs; None for the Transformer except dec_states)
+        enc_states    (S, D)  encoder states h_i
+        dec_states    (T, D)  decoder states s_t
+        context       (T, D)  the context vector of step t: sum_i alpha_{t,i} h_i, or for the
+                      plain LSTM the one vector c every step receives
+    beam              list[Hypothesis] the final beam, best first (beam strategy only)
+    """
+
+    model: str
+    arch: str
+    task: str
+    device: str
+    strategy: str
+    params: dict
+    text: str
+    src_tokens: list
+    src_unknown: list
+    src_mask: np.ndarray
+    truncated: bool
+    tgt_tokens: list
+    dec_inputs: list
+    output: str
+    probs: np.ndarray
+    topk_tokens: list
+    topk_probs: np.ndarray
+    forced: list
+    logprob: float
+    cross_weights: np.ndarray | None = None
+    cross_scores: np.ndarray | None = None
+    enc_self_weights: np.ndarray | None = None
+    enc_self_scores: np.ndarray | None = None
+    dec_self_weights: np.ndarray | None = None
+    dec_self_scores: np.ndarray | None = None
+    causal_mask: np.ndarray | None = None
+    enc_states: np.ndarray | None = None
+    dec_states: np.ndarray | None = None
+    context: np.ndarray | None = None
+    beam: list = field(default_factory=list)
+
+    @property
+    def steps(self) -> int:
+        return len(self.tgt_tokens)
+
+    @property
+    def has_attention(self) -> bool:
+        return self.cross_weights is not None
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready dict (arrays as nested lists; NaN as None)."""
+        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
+
+    def to_json(self, **kw) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Trace":
+        arrays = {"src_mask", "probs", "topk_probs", "cross_weights", "cross_scores", "enc_self_weights",
+                  "enc_self_scores", "dec_self_weights", "dec_self_scores", "causal_mask", "enc_states",
+                  "dec_states", "context"}
+        kw = {}
+        for f in fields(cls):
+            v = d.get(f.name)
+            if f.name in arrays and v is not None:
+                v = np.array(v, dtype=bool if f.name in ("src_mask", "causal_mask") else float)
+            elif f.name == "beam":
+                v = [Hypothesis(h["tokens"], h["logprob"], h["score"],
+                                None if h["cross_weights"] is None else np.array(h["cross_weights"], float))
+                     for h in v or []]
+            kw[f.name] = v
+        return cls(**kw)
+
+
+def _plain(v):
+    if isinstance(v, np.ndarray):
+        return _plain(v.tolist()) if v.dtype.kind == "f" else v.tolist()
+    if isinstance(v, Hypothesis):
+        return {f.name: _plain(getattr(v, f.name)) for f in fields(v)}
+    if isinstance(v, (list, tuple)):
+        return [_plain(x) for x in v]
+    if isinstance(v, dict):
+        return {k: _plain(x) for k, x in v.items()}
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def to_json(trace: Trace, **kw) -> str:
+    """The one function that turns a trace into JSON."""
+    return trace.to_json(**kw)
+
+
+# --- decoding ----------------------------------------------------------------------
+
+def _frozen(a):
+    if a is not None:
+        a.setflags(write=False)
+    return a
+
+
+def _np(t):
+    return t.detach().float().cpu().numpy()
+
+
+class _Hyp:
+    """A hypothesis under construction: ids fed so far, log-probability, per-step records."""
+
+    __slots__ = ("ids", "logprob", "records")
+
+    def __init__(self, ids, logprob, records):
+        self.ids, self.logprob, self.records = ids, logprob, records
+
+
+def _record(attn, b, probs_row, chosen, k, forced):
+    """Per-step numbers of hypothesis b, on the CPU."""
+    p, i = probs_row.topk(min(k, probs_row.numel()))
+    rec = {"prob": float(probs_row[chosen]), "topk_ids": i.tolist(), "topk_probs": p.tolist(), "forced": forced}
+    for key, v in attn.items():
+        rec[key] = _np(v[b])
+    return rec
+
+
+def _source(model, text):
+    tok = model.src_tok
+    tokens = tok.tokenize(text)
+    truncated = len(tokens) > MAX_SOURCE_TOKENS
+    tokens = tokens[:MAX_SOURCE_TOKENS]
+    ids = [tok.stoi.get(t, 3) for t in tokens] + [EOS_ID]
+    return tokens + [EOS], [tok.is_unknown(t) for t in tokens] + [False], ids, truncated
+
+
+def _target_ids(model, tokens):
+    return [model.tgt_tok.stoi.get(t, 3) for t in tokens]
+
+
+def _expand(tree, idx):
+    """Select batch rows `idx` of every tensor in a dict (beam reordering)."""
+    return {k: v.index_select(0, idx) for k, v in tree.items()}
+
+
+@torch.inference_mode()
+def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_penalty: float = 1.0,
+           temperature: float = 1.0, top_k: int = 0, seed: int = 0, target: str | None = None,
+           prefix: list[str] | None = None, max_len: int | None = None, k: int = 5) -> Trace:
+    """Decode `text` with `model` (loaded by seq2seq.load) and return its Trace.
+
+    strategy: greedy | beam (beam, length_penalty) | sample (temperature, top_k, seed)
+              | forced (target: the reference whose attention to show).
+    prefix:   target tokens to force first (what-if); decoding then goes on with `strategy`.
+    """
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: choose one of {STRATEGIES}")
+    if not text or not text.strip():
+        raise ValueError("empty input: type a sentence to translate")
+    src_tokens, src_unknown, src_ids, truncated = _source(model, text)
+    if strategy == "forced":
+        if target is None or not target.strip():
+            raise ValueError("forced decoding needs a target sentence")
+        prefix = model.tgt_tok.tokenize(target) + [EOS]
+    prefix = list(prefix or [])
+    if max_len is None:
+        max_len = min(200, 3 * len(src_ids) + 10)
+    max_len = max(max_len, len(prefix))
+    if beam < 1:
+        raise ValueError("beam size must be at least 1")
+    if temperature <= 0:
+        raise ValueError("temperature must be positive")
+    device = model.device
+    src, src_mask = pad([src_ids], device)
+    memory = model.encode(src, src_mask)
+    state = model.init_state(memory)
+    forced_ids = _target_ids(model, prefix)
+    gen = torch.Generator().manual_seed(seed)
+
+    width = beam if strategy == "beam" else 1
+    active = [_Hyp([BOS_ID], 0.0, [])]
+    finished: list[_Hyp] = []
+    mem = memory
+    for t in range(max_len):
+        n = len(active)
+        if mem["src_mask"].size(0) != n:
+            mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
+        prev = torch.tensor([h.ids[-1] for h in active], device=device)
+        logits, state, attn = model.step(prev, state, mem)
+        if strategy == "sample":
+            logits = logits / temperature
+            if top_k:
+                kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
+                logits = logits.masked_fill(logits < kth, float("-inf"))
+        logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
+        logits[:, BOS_ID] = float("-inf")
+        logp = torch.log_softmax(logits.float(), dim=-1).cpu()  # (n, V)
+        probs = logp.exp()
+        cands = []  # (parent, token id, new logprob, forced)
+        if t < len(forced_ids):
+            cands = [(b, forced_ids[t], active[b].logprob + float(logp[b, forced_ids[t]]), True) for b in range(n)]
+        elif strategy == "sample":
+            tok = int(torch.multinomial(probs[0], 1, generator=gen))
+            cands = [(0, tok, active[0].logprob + float(logp[0, tok]), False)]
+        else:
+            total = (torch.tensor([h.logprob for h in active])[:, None] + logp).view(-1)  # (n * V)
+            top = total.topk(min(2 * width, total.numel()))
+            V = logp.size(1)
+            cands = [(int(i) // V, int(i) % V, float(s), False) for s, i in zip(top.values, top.indices)]
+        new = []
+        for parent, tok, lp, forced in cands:
+            h = active[parent]
+            hyp = _Hyp(h.ids + [tok], lp, h.records + [_record(attn, parent, probs[parent], tok, k, forced)])
+            hyp.records[-1]["parent"] = parent
+            (finished if tok == EOS_ID else new).append(hyp)
+            if len(new) == width:
+                break
+        if len(finished) >= width or not new:
+            active = []
+            break
+        active = new
+        idx = torch.tensor([h.records[-1]["parent"] for h in active], device=device)
+        state = _expand(state, idx)
+    hyps = finished + active  # unfinished ones count when max_len is reached
+
+    def score(h):
+        return h.logprob / (len(h.records) ** length_penalty)
+
+    hyps.sort(key=score, reverse=True)
+    best = hyps[0]
+    trace = _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, best,
+                         dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
+                              seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k))
+    if strategy == "beam":
+        beam_list = [Hypothesis(model.tgt_tok.ids_to_tokens(h.ids[1:]), h.logprob, score(h),
+                                _stack(h.records, "cross_weights")) for h in hyps[:width]]
+        trace = replace(trace, beam=beam_list)
+    return trace
+
+
+def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
+    """Force `token` at `step` of `trace` (keeping the steps before), then decode on
+    with the trace's own strategy and settings."""
+    if not 0 <= step < trace.steps + 1:
+        raise ValueError(f"step {step} is outside the decode (0..{trace.steps})")
+    p = dict(trace.params)
+    strategy = "greedy" if trace.strategy == "forced" else trace.strategy
+    kw = dict(beam=p["beam"], length_penalty=p["length_penalty"], temperature=p["temperature"],
+              top_k=p["top_k"], seed=p["seed"], k=p["k"])
+    kw.update(overrides)
+    return decode(model, trace.text, strategy, prefix=list(trace.tgt_tokens[:step]) + [token], **kw)
+
+
+def _stack(records, key):
+    if not records or key not in records[0]:
+        return None
+    return _frozen(np.stack([r[key] for r in records]))
+
+
+def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, hyp, params):
+    recs = hyp.records
+    T = len(recs)
+    itos = model.tgt_tok.ids_to_tokens
+    tgt_tokens = itos(hyp.ids[1:])
+    dec_self_w = dec_self_s = causal = None
+    if "self_weights" in recs[0]:
+        L, H = recs[0]["self_weights"].shape[:2]
+        dec_self_w = np.zeros((L, H, T, T), dtype=np.float32)
+        dec_self_s = np.full((L, H, T, T), np.nan, dtype=np.float32)
+        for t, r in enumerate(recs):
+            dec_self_w[:, :, t, : t + 1] = r["self_weights"]
+            dec_self_s[:, :, t, : t + 1] = r["self_scores"]
+        causal = np.tril(np.ones((T, T), dtype=bool))
+    enc_w = enc_s = enc_states = None
+    if "enc_self_weights" in memory:
+        enc_w, enc_s = _np(memory["enc_self_weights"][0]), _np(memory["enc_self_scores"][0])
+    if model.arch != "transformer":
+        enc_states = _np(memory["enc_states"][0])
+    return Trace(
+        model=getattr(model, "name", model.arch), arch=model.arch, task=getattr(model, "task", ""),
+        device=str(model.device), strategy=strategy, params=params, text=text,
+        src_tokens=src_tokens, src_unknown=src_unknown, src_mask=_frozen(np.ones(len(src_tokens), dtype=bool)),
+        truncated=truncated, tgt_tokens=tgt_tokens, dec_inputs=[BOS] + tgt_tokens[:-1],
+        output=model.tgt_tok.detokenize(tgt_tokens),
+        probs=_frozen(np.array([r["prob"] for r in recs], dtype=np.float32)),
+        topk_tokens=[itos(r["topk_ids"]) for r in recs],
+        topk_probs=_frozen(np.array([r["topk_probs"] for r in recs], dtype=np.float32)),
+        forced=[r["forced"] for r in recs], logprob=float(hyp.logprob),
+        cross_weights=_stack(recs, "cross_weights"), cross_scores=_stack(recs, "cross_scores"),
+        enc_self_weights=_frozen(enc_w), enc_self_scores=_frozen(enc_s),
+        dec_self_weights=_frozen(dec_self_w), dec_self_scores=_frozen(dec_self_s), causal_mask=_frozen(causal),
+        enc_states=_frozen(enc_states), dec_states=_stack(recs, "dec_state"), context=_stack(recs, "context"),
+    )

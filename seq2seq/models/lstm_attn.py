@@ -1,0 +1,111 @@
+"""LSTM encoder-decoder with attention (Bahdanau et al. 2015; Luong et al. 2015).
+
+A bidirectional encoder keeps every state h_i. At each step the decoder
+state s_t (after reading y_{t-1}) scores every source position, in Luong's
+arrangement so training runs over all steps at once:
+
+    s_t = LSTM(s_{t-1}, y_{t-1})
+    e_{t,i} = score(s_t, h_i)        additive: v^T tanh(W s_t + U h_i)   (Bahdanau)
+                                     dot:      s_t^T h_i                  (Luong)
+                                     general:  s_t^T W h_i                (Luong)
+    alpha_{t,i} = softmax_i(e_{t,i})
+    c_t = sum_i alpha_{t,i} h_i
+    y_t = softmax(W_o tanh(W_c [c_t; s_t]))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .base import Seq2Seq, masked_softmax
+from .lstm import RNNEncoder, _to_rnn
+
+SCORES = ("additive", "dot", "general")
+
+
+@dataclass
+class LSTMAttnConfig:
+    src_vocab: int = 100  # source vocabulary size
+    tgt_vocab: int = 100  # target vocabulary size
+    emb: int = 128  # embedding size, source and target
+    hidden: int = 256  # decoder hidden size; the encoder has hidden // 2 per direction
+    layers: int = 1  # LSTM layers in encoder and decoder
+    score: str = "additive"  # attention score: additive | dot | general
+    attn_dim: int = 128  # size of the additive score's hidden layer
+    dropout: float = 0.1  # dropout on embeddings and outputs
+
+
+class Score(nn.Module):
+    """score(s, h) -> e. s: (B, T, H), h: (B, S, H) -> (B, T, S)."""
+
+    def __init__(self, kind, hidden, attn_dim):
+        super().__init__()
+        if kind not in SCORES:
+            raise ValueError(f"unknown attention score {kind!r}: use one of {SCORES}")
+        self.kind = kind
+        if kind == "additive":
+            self.W = nn.Linear(hidden, attn_dim, bias=False)
+            self.U = nn.Linear(hidden, attn_dim, bias=True)
+            self.v = nn.Linear(attn_dim, 1, bias=False)
+        elif kind == "general":
+            self.W = nn.Linear(hidden, hidden, bias=False)
+
+    def forward(self, s, h):
+        if self.kind == "additive":
+            # (B, T, 1, A) + (B, 1, S, A) -> (B, T, S, A) -> (B, T, S)
+            return self.v(torch.tanh(self.W(s).unsqueeze(2) + self.U(h).unsqueeze(1))).squeeze(-1)
+        if self.kind == "general":
+            return s @ self.W(h).transpose(1, 2)
+        return s @ h.transpose(1, 2)
+
+
+class LSTMAttnSeq2Seq(Seq2Seq):
+    arch = "lstm-attn"
+
+    def __init__(self, config: LSTMAttnConfig):
+        super().__init__(config)
+        cfg = config
+        self.encoder = RNNEncoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.layers, cfg.dropout)
+        self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=0)
+        self.rnn = nn.LSTM(cfg.emb, cfg.hidden, cfg.layers, batch_first=True,
+                           dropout=cfg.dropout if cfg.layers > 1 else 0.0)
+        self.score = Score(cfg.score, cfg.hidden, cfg.attn_dim)
+        self.combine = nn.Linear(2 * cfg.hidden, cfg.hidden)
+        self.out = nn.Linear(cfg.hidden, cfg.tgt_vocab)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def encode(self, src, src_mask):
+        states, h0, c0 = self.encoder(src, src_mask)
+        return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0}
+
+    def init_state(self, memory):
+        return {"h": memory["h0"], "c": memory["c0"]}
+
+    def _attend(self, s, memory):
+        """s: (B, T, H) -> logits (B, T, V), weights, scores (B, T, S), context (B, T, H)."""
+        h = memory["enc_states"]
+        scores = self.score(s, h)  # (B, T, S)
+        weights = masked_softmax(scores, memory["src_mask"].unsqueeze(1))
+        context = weights @ h  # (B, T, H)
+        logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([context, s], dim=-1)))))
+        return logits, weights, scores, context
+
+    def step(self, prev, state, memory):
+        out, (h, c) = self.rnn(self.drop(self.embed(prev)).unsqueeze(1), _to_rnn(state))  # (B, 1, H)
+        logits, weights, scores, context = self._attend(out, memory)
+        state = {"h": h.transpose(0, 1), "c": c.transpose(0, 1)}
+        attn = {
+            "cross_weights": weights[:, None, None, 0],  # (B, 1 layer, 1 head, S)
+            "cross_scores": scores[:, None, None, 0],
+            "context": context[:, 0],
+            "dec_state": out[:, 0],
+        }
+        return logits[:, 0], state, attn
+
+    def forward(self, src, src_mask, tgt_in):
+        memory = self.encode(src, src_mask)
+        out, _ = self.rnn(self.drop(self.embed(tgt_in)), _to_rnn(self.init_state(memory)))  # (B, T, H)
+        return self._attend(out, memory)[0]

@@ -1,0 +1,191 @@
+"""The encoder-decoder Transformer (Vaswani et al. 2017), pre-norm.
+
+Attention is written out by hand rather than with nn.MultiheadAttention
+(which averages heads) so that every head of every layer, before and after
+the softmax, comes back to the caller:
+
+    Q = X W^Q, K = X W^K, V = X W^V,  head = softmax(Q K^T / sqrt(d_k)) V
+
+Encoder self-attention, masked decoder self-attention and cross-attention;
+sinusoidal positional encoding. `step` decodes incrementally with a key/value
+cache held in the (returned) state.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .base import Seq2Seq, attention
+
+
+@dataclass
+class TransformerConfig:
+    src_vocab: int = 100  # source vocabulary size
+    tgt_vocab: int = 100  # target vocabulary size
+    d_model: int = 128  # model width
+    heads: int = 4  # attention heads per layer; d_k = d_model // heads
+    enc_layers: int = 2  # encoder layers
+    dec_layers: int = 2  # decoder layers
+    d_ff: int = 512  # feed-forward inner size
+    dropout: float = 0.1  # dropout on sublayer outputs and attention weights
+    max_len: int = 256  # longest sequence the positional encoding covers
+
+
+def positional_encoding(max_len, d):
+    pos = torch.arange(max_len).unsqueeze(1)  # (T, 1)
+    div = torch.exp(torch.arange(0, d, 2) * (-math.log(10000.0) / d))
+    pe = torch.zeros(max_len, d)
+    pe[:, 0::2] = torch.sin(pos * div)
+    pe[:, 1::2] = torch.cos(pos * div)
+    return pe
+
+
+class MultiHeadAttention(nn.Module):
+    def __init__(self, d, heads, dropout):
+        super().__init__()
+        assert d % heads == 0, "d_model must be divisible by heads"
+        self.h, self.dk = heads, d // heads
+        self.q, self.k, self.v, self.o = (nn.Linear(d, d) for _ in range(4))
+        self.drop = nn.Dropout(dropout)
+
+    def split(self, x):
+        B, T, _ = x.shape
+        return x.view(B, T, self.h, self.dk).transpose(1, 2)  # (B, h, T, dk)
+
+    def project_kv(self, x):
+        return self.split(self.k(x)), self.split(self.v(x))
+
+    def forward(self, x, k, v, mask):
+        """x: (B, Tq, d) queries; k, v: (B, h, Tk, dk) already projected; mask
+        broadcastable to (B, h, Tq, Tk). Returns out (B, Tq, d), weights and
+        scores (B, h, Tq, Tk)."""
+        q = self.split(self.q(x))
+        out, weights, scores = attention(q, k, v, mask)
+        out = self.drop(weights) @ v if self.training else out
+        B, _, T, _ = out.shape
+        return self.o(out.transpose(1, 2).reshape(B, T, -1)), weights, scores
+
+
+class FeedForward(nn.Sequential):
+    def __init__(self, d, d_ff, dropout):
+        super().__init__(nn.Linear(d, d_ff), nn.ReLU(), nn.Dropout(dropout), nn.Linear(d_ff, d))
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.ln1, self.ln2 = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
+        self.attn = MultiHeadAttention(cfg.d_model, cfg.heads, cfg.dropout)
+        self.ff = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, mask):
+        y = self.ln1(x)
+        a, w, s = self.attn(y, *self.attn.project_kv(y), mask)
+        x = x + self.drop(a)
+        return x + self.drop(self.ff(self.ln2(x))), w, s
+
+
+class DecoderLayer(nn.Module):
+    def __init__(self, cfg):
+        super().__init__()
+        self.ln1, self.ln2, self.ln3 = (nn.LayerNorm(cfg.d_model) for _ in range(3))
+        self.self_attn = MultiHeadAttention(cfg.d_model, cfg.heads, cfg.dropout)
+        self.cross_attn = MultiHeadAttention(cfg.d_model, cfg.heads, cfg.dropout)
+        self.ff = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def forward(self, x, self_kv, self_mask, cross_kv, cross_mask):
+        """x: (B, T, d) the new positions; self_kv: keys/values of all positions
+        so far (this call's included). Returns x and the four attention arrays."""
+        a, sw, ss = self.self_attn(self.ln1(x), *self_kv, self_mask)
+        x = x + self.drop(a)
+        a, cw, cs = self.cross_attn(self.ln2(x), *cross_kv, cross_mask)
+        x = x + self.drop(a)
+        return x + self.drop(self.ff(self.ln3(x))), sw, ss, cw, cs
+
+
+class TransformerSeq2Seq(Seq2Seq):
+    arch = "transformer"
+
+    def __init__(self, config: TransformerConfig):
+        super().__init__(config)
+        cfg = config
+        self.src_embed = nn.Embedding(cfg.src_vocab, cfg.d_model, padding_idx=0)
+        self.tgt_embed = nn.Embedding(cfg.tgt_vocab, cfg.d_model, padding_idx=0)
+        self.register_buffer("pe", positional_encoding(cfg.max_len, cfg.d_model), persistent=False)
+        self.enc = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.enc_layers))
+        self.dec = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
+        self.enc_ln, self.dec_ln = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
+        self.out = nn.Linear(cfg.d_model, cfg.tgt_vocab)
+        self.drop = nn.Dropout(cfg.dropout)
+
+    def _embed(self, table, ids, offset=0):
+        x = table(ids) * math.sqrt(self.config.d_model)
+        return self.drop(x + self.pe[offset: offset + ids.size(1)])
+
+    def encode(self, src, src_mask):
+        x = self._embed(self.src_embed, src)  # (B, S, d)
+        mask = src_mask[:, None, None, :]  # (B, 1, 1, S): padding keys get no weight
+        ws, ss = [], []
+        for layer in self.enc:
+            x, w, s = layer(x, mask)
+            ws.append(w)
+            ss.append(s)
+        return {
+            "memory": self.enc_ln(x),
+            "src_mask": src_mask,
+            "enc_self_weights": torch.stack(ws, 1),  # (B, layers, h, S, S)
+            "enc_self_scores": torch.stack(ss, 1),
+        }
+
+    def init_state(self, memory):
+        state = {}
+        B = memory["memory"].size(0)
+        for i, layer in enumerate(self.dec):
+            state[f"ck{i}"], state[f"cv{i}"] = layer.cross_attn.project_kv(memory["memory"])
+            empty = memory["memory"].new_zeros(B, layer.self_attn.h, 0, layer.self_attn.dk)
+            state[f"k{i}"], state[f"v{i}"] = empty, empty
+        return state
+
+    def step(self, prev, state, memory):
+        t = state["k0"].size(2)  # positions decoded so far
+        x = self._embed(self.tgt_embed, prev.unsqueeze(1), offset=t)  # (B, 1, d)
+        cross_mask = memory["src_mask"][:, None, None, :]
+        new_state, sw, ss, cw, cs = dict(state), [], [], [], []
+        for i, layer in enumerate(self.dec):
+            k, v = layer.self_attn.project_kv(layer.ln1(x))
+            k = torch.cat([state[f"k{i}"], k], dim=2)  # (B, h, t+1, dk)
+            v = torch.cat([state[f"v{i}"], v], dim=2)
+            new_state[f"k{i}"], new_state[f"v{i}"] = k, v
+            # The new position may attend to every cached one: the causal mask is implicit.
+            x, a, b, c, d = layer(x, (k, v), None, (state[f"ck{i}"], state[f"cv{i}"]), cross_mask)
+            sw.append(a[:, :, 0])
+            ss.append(b[:, :, 0])
+            cw.append(c[:, :, 0])
+            cs.append(d[:, :, 0])
+        h = self.dec_ln(x[:, 0])
+        attn = {
+            "cross_weights": torch.stack(cw, 1),  # (B, layers, h, S)
+            "cross_scores": torch.stack(cs, 1),
+            "self_weights": torch.stack(sw, 1),  # (B, layers, h, t+1)
+            "self_scores": torch.stack(ss, 1),
+            "dec_state": h,
+        }
+        return self.out(h), new_state, attn
+
+    def forward(self, src, src_mask, tgt_in):
+        memory = self.encode(src, src_mask)
+        T = tgt_in.size(1)
+        x = self._embed(self.tgt_embed, tgt_in)  # (B, T, d)
+        causal = torch.ones(T, T, dtype=torch.bool, device=src.device).tril()  # (T, T)
+        cross_mask = src_mask[:, None, None, :]
+        for layer in self.dec:
+            y = layer.ln1(x)
+            kv = layer.self_attn.project_kv(y)
+            x = layer(x, kv, causal, layer.cross_attn.project_kv(memory["memory"]), cross_mask)[0]
+        return self.out(self.dec_ln(x))
