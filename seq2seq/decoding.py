@@ -110,7 +110,7 @@ class Trace:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Trace":
+    def from_dict(cls, d: dict) -> Trace:
         arrays = {"src_mask", "probs", "topk_probs", "cross_weights", "cross_scores", "enc_self_weights",
                   "enc_self_scores", "dec_self_weights", "dec_self_scores", "causal_mask", "enc_states",
                   "dec_states", "context"}

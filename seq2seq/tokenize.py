@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Iterable
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
 SPECIALS = [PAD, BOS, EOS, UNK]
@@ -68,7 +68,7 @@ class Tokenizer:
     # --- building and saving -------------------------------------------
     @classmethod
     def build(cls, texts: Iterable[str], kind: str, min_freq: int = 1, max_size: int | None = None,
-              lower: bool = True, keep_spaces: bool = False) -> "Tokenizer":
+              lower: bool = True, keep_spaces: bool = False) -> Tokenizer:
         tok = cls(kind=kind, lower=lower, keep_spaces=keep_spaces)
         counts = Counter(t for text in texts for t in tok.tokenize(text))
         # Sort by frequency, then alphabetically, so the vocabulary is deterministic.
@@ -81,7 +81,7 @@ class Tokenizer:
         return json.dumps(asdict(self), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, text: str) -> "Tokenizer":
+    def from_json(cls, text: str) -> Tokenizer:
         d = json.loads(text)
         return cls(kind=d["kind"], lower=d["lower"], keep_spaces=d["keep_spaces"], itos=list(d["itos"]))
 

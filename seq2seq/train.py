@@ -183,8 +183,8 @@ def train(task, arch, out, data=None, epochs=30, device="auto", seed=1, minutes=
         if improved:
             meta["best"], meta["bad_epochs"] = score, 0
             checkpoint.save(model, out, task=task, half=half, **data_meta,
-                            train={"epochs": epoch, "seed": seed, "device": str(dev), "threads": torch.get_num_threads(),
-                                   "train_pairs": len(pairs), "command": cmd})
+                            train={"epochs": epoch, "seed": seed, "device": str(dev),
+                                   "threads": torch.get_num_threads(), "train_pairs": len(pairs), "command": cmd})
         else:
             meta["bad_epochs"] += 1
         row = {"epoch": epoch, "train_loss": round(total / ntok, 4), "dev_" + ("bleu" if task == "en-zh" else "exact"):

@@ -1,0 +1,63 @@
+"""Shared fixtures: tiny models built from configs, and tiny checkpoint folders."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+
+import seq2seq
+from seq2seq.data import TOKENIZERS, generate_dates, generate_reverse
+from seq2seq.models import REGISTRY, build_model
+from seq2seq.tokenize import Tokenizer
+
+ARCHS = sorted(REGISTRY)
+TINY = {
+    "lstm": dict(emb=16, hidden=32),
+    "lstm-attn": dict(emb=16, hidden=32, attn_dim=16),
+    "transformer": dict(d_model=32, heads=4, enc_layers=2, dec_layers=2, d_ff=64),
+}
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = seq2seq.data.find_corpus()
+
+
+def tiny_model(arch: str, task: str = "dates", seed: int = 0, **overrides):
+    """An untrained tiny model of `arch` with the task's real tokenizers, in eval mode."""
+    examples = generate_dates(300, seed=11) if task == "dates" else generate_reverse(300, seed=11)
+    src_args, tgt_args = TOKENIZERS[task]
+    src_tok = Tokenizer.build((e.src for e in examples), **src_args)
+    tgt_tok = Tokenizer.build((e.tgt for e in examples), **tgt_args)
+    torch.manual_seed(seed)
+    model = build_model(arch, **{**TINY[arch], **overrides}, src_vocab=len(src_tok), tgt_vocab=len(tgt_tok))
+    model.src_tok, model.tgt_tok, model.task, model.name = src_tok, tgt_tok, task, f"{task}-{arch}"
+    return model.eval()
+
+
+def make_tiny_checkpoints(root: Path, tasks=("dates", "reverse")) -> Path:
+    """Write tiny checkpoint folders <task>-<arch> under root (what the app tests load)."""
+    for task in tasks:
+        for arch in ARCHS:
+            seq2seq.save(tiny_model(arch, task), root / f"{task}-{arch}", task=task, data=f"generated ({task})")
+    return root
+
+
+@pytest.fixture(params=ARCHS)
+def arch(request):
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def tiny_checkpoints(tmp_path_factory):
+    """A checkpoints/ folder of tiny models; ATTENTION_LAB_CHECKPOINTS points at it."""
+    root = make_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
+    old = os.environ.get("ATTENTION_LAB_CHECKPOINTS")
+    os.environ["ATTENTION_LAB_CHECKPOINTS"] = str(root)
+    seq2seq.checkpoint.CHECKPOINTS = root
+    yield root
+    seq2seq.checkpoint.CHECKPOINTS = Path(old) if old else REPO / "checkpoints"
+    if old is None:
+        os.environ.pop("ATTENTION_LAB_CHECKPOINTS", None)
+    else:
+        os.environ["ATTENTION_LAB_CHECKPOINTS"] = old

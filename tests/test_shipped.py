@@ -1,0 +1,82 @@
+"""The nine shipped checkpoints: they load, decode, get fixed inputs right, and
+(when the corpus is present) reproduce the BLEU their metrics.json reports."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import seq2seq
+from seq2seq.data import load_task
+from seq2seq.evaluate import evaluate
+
+SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
+NAMES = [f"{t}-{a}" for t in ("en-zh", "dates", "reverse") for a in ("lstm", "lstm-attn", "transformer")]
+DATES = {
+    "Tuesday, 9 May 2018": "2018-05-09",
+    "May 9th, 2018": "2018-05-09",
+    "09.05.2018": "2018-05-09",
+    "2018年5月9日": "2018-05-09",
+    "the 1st of January 1900": "1900-01-01",
+    "31 December 2099": "2099-12-31",
+    "Feb 29, 2024": "2024-02-29",
+}
+REVERSE = ["a", "abc", "attention", "zyxwvutsrqponmlkjihgfedcba", "abcdefghijklmno"]
+
+
+def load(name):
+    folder = SHIPPED / name
+    if not (folder / "config.json").is_file():
+        pytest.fail(f"shipped checkpoint {name} is missing")
+    return seq2seq.load(folder, device="cpu")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_checkpoint_loads_and_decodes(name):
+    model = load(name)
+    text = {"en-zh": "I like tea.", "dates": "9 May 2018", "reverse": "abc"}[model.task]
+    trace = seq2seq.decode(model, text)
+    assert trace.steps >= 1 and trace.output
+    assert (trace.cross_weights is None) == (model.arch == "lstm")
+    folder = SHIPPED / name
+    for f in ("model.safetensors", "config.json", "src_vocab.json", "tgt_vocab.json", "metrics.json",
+              "train_log.jsonl", "README.md"):
+        assert (folder / f).is_file(), f"{name} lacks {f}"
+    assert sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) <= 12 * 2**20
+
+
+def test_shipped_checkpoints_fit_the_budget():
+    total = sum(p.stat().st_size for n in NAMES for p in (SHIPPED / n).glob("*") if p.is_file())
+    assert total <= 50 * 2**20
+
+
+@pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
+def test_dates_models_get_fixed_inputs_right(arch):
+    model = load(f"dates-{arch}")
+    for src, iso in DATES.items():
+        assert seq2seq.decode(model, src).output == iso, src
+
+
+@pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
+def test_reverse_models_get_fixed_inputs_right(arch):
+    model = load(f"reverse-{arch}")
+    for src in REVERSE + ["abcdefghijklmnopqrstuvwxyzabcdefghijklmn"]:
+        assert seq2seq.decode(model, src).output == src[::-1], src
+
+
+def test_plain_lstm_reverses_short_inputs():
+    model = load("reverse-lstm")
+    assert seq2seq.decode(model, "abc").output == "cba"
+
+
+@pytest.mark.parametrize("arch", ["lstm", "lstm-attn", "transformer"])
+def test_en_zh_bleu_matches_metrics_json(arch):
+    corpus = seq2seq.data.find_corpus()
+    if corpus is None:
+        pytest.skip("Tatoeba corpus not found at ../shared/data/cmn-eng.tsv or $ATTENTION_LAB_DATA")
+    model = load(f"en-zh-{arch}")
+    reported = json.loads((SHIPPED / f"en-zh-{arch}" / "metrics.json").read_text())
+    result = evaluate(model, load_task("en-zh", corpus)["test"], "en-zh")
+    assert abs(result["metrics"]["bleu"] - reported["metrics"]["bleu"]) <= 0.5
