@@ -55,6 +55,10 @@ class Trace:
                       row t over dec_inputs[0..t]; cells above the diagonal are masked:
                       weight 0, score NaN
         causal_mask   (T, T) bool   True where step t may attend to position j (j <= t)
+    Queries and keys (Transformer only), d_k = d_model / heads; scores = q . k / sqrt(d_k)
+        enc_self_q / enc_self_k  (layers, heads, S, d_k)
+        dec_self_q / dec_self_k  (T, layers, heads, d_k)   query of step t; key of position t
+        cross_q (T, layers, heads, d_k);  cross_k (layers, heads, S, d_k)
     States (RNNs; None for the Transformer except dec_states)
         enc_states    (S, D)  encoder states h_i
         dec_states    (T, D)  decoder states s_t
@@ -92,6 +96,12 @@ class Trace:
     enc_states: np.ndarray | None = None
     dec_states: np.ndarray | None = None
     context: np.ndarray | None = None
+    enc_self_q: np.ndarray | None = None
+    enc_self_k: np.ndarray | None = None
+    dec_self_q: np.ndarray | None = None
+    dec_self_k: np.ndarray | None = None
+    cross_q: np.ndarray | None = None
+    cross_k: np.ndarray | None = None
     beam: list = field(default_factory=list)
 
     @property
@@ -113,7 +123,7 @@ class Trace:
     def from_dict(cls, d: dict) -> Trace:
         arrays = {"src_mask", "probs", "topk_probs", "cross_weights", "cross_scores", "enc_self_weights",
                   "enc_self_scores", "dec_self_weights", "dec_self_scores", "causal_mask", "enc_states",
-                  "dec_states", "context"}
+                  "dec_states", "context", "enc_self_q", "enc_self_k", "dec_self_q", "dec_self_k", "cross_q", "cross_k"}
         kw = {}
         for f in fields(cls):
             v = d.get(f.name)
@@ -224,7 +234,7 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     device = model.device
     src, src_mask = pad([src_ids], device)
     memory = model.encode(src, src_mask)
-    state = model.init_state(memory)
+    state = state0 = model.init_state(memory)
     forced_ids = _target_ids(model, prefix)
     gen = torch.Generator().manual_seed(seed)
 
@@ -279,7 +289,7 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
 
     hyps.sort(key=score, reverse=True)
     best = hyps[0]
-    trace = _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, best,
+    trace = _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, state0, best,
                          dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
                               seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k))
     if strategy == "beam":
@@ -308,7 +318,7 @@ def _stack(records, key):
     return _frozen(np.stack([r[key] for r in records]))
 
 
-def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, hyp, params):
+def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, state0, hyp, params):
     recs = hyp.records
     T = len(recs)
     itos = model.tgt_tok.ids_to_tokens
@@ -322,9 +332,12 @@ def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memo
             dec_self_w[:, :, t, : t + 1] = r["self_weights"]
             dec_self_s[:, :, t, : t + 1] = r["self_scores"]
         causal = np.tril(np.ones((T, T), dtype=bool))
-    enc_w = enc_s = enc_states = None
+    enc_w = enc_s = enc_q = enc_k = cross_k = enc_states = None
     if "enc_self_weights" in memory:
         enc_w, enc_s = _np(memory["enc_self_weights"][0]), _np(memory["enc_self_scores"][0])
+        enc_q, enc_k = _np(memory["enc_self_q"][0]), _np(memory["enc_self_k"][0])
+    if "ck0" in state0:
+        cross_k = np.stack([_np(state0[f"ck{i}"][0]) for i in range(len(model.dec))])  # (L, H, S, dk)
     if model.arch != "transformer":
         enc_states = _np(memory["enc_states"][0])
     return Trace(
@@ -341,4 +354,6 @@ def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memo
         enc_self_weights=_frozen(enc_w), enc_self_scores=_frozen(enc_s),
         dec_self_weights=_frozen(dec_self_w), dec_self_scores=_frozen(dec_self_s), causal_mask=_frozen(causal),
         enc_states=_frozen(enc_states), dec_states=_stack(recs, "dec_state"), context=_stack(recs, "context"),
+        enc_self_q=_frozen(enc_q), enc_self_k=_frozen(enc_k), dec_self_q=_stack(recs, "self_query"),
+        dec_self_k=_stack(recs, "self_key"), cross_q=_stack(recs, "cross_query"), cross_k=_frozen(cross_k),
     )

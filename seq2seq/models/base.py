@@ -12,6 +12,8 @@ cached model can serve many users at once). Keys, all optional:
     cross_scores   (B, layers, heads, S)  pre-softmax scores e (before masking)
     self_weights   (B, layers, heads, t)  decoder self-attention row of this step
     self_scores    (B, layers, heads, t)
+    cross_query / self_query / self_key (B, layers, heads, d_k)   Transformer: this
+                   step's query vectors, and the key of the position just added
     context        (B, D)                 context vector the step received
     dec_state      (B, D)                 decoder hidden state s_t
 """

@@ -62,12 +62,12 @@ class MultiHeadAttention(nn.Module):
     def forward(self, x, k, v, mask):
         """x: (B, Tq, d) queries; k, v: (B, h, Tk, dk) already projected; mask
         broadcastable to (B, h, Tq, Tk). Returns out (B, Tq, d), weights and
-        scores (B, h, Tq, Tk)."""
+        scores (B, h, Tq, Tk), and the queries q (B, h, Tq, dk)."""
         q = self.split(self.q(x))
         out, weights, scores = attention(q, k, v, mask)
         out = self.drop(weights) @ v if self.training else out
         B, _, T, _ = out.shape
-        return self.o(out.transpose(1, 2).reshape(B, T, -1)), weights, scores
+        return self.o(out.transpose(1, 2).reshape(B, T, -1)), weights, scores, q
 
 
 class FeedForward(nn.Sequential):
@@ -85,9 +85,10 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x, mask):
         y = self.ln1(x)
-        a, w, s = self.attn(y, *self.attn.project_kv(y), mask)
+        k, v = self.attn.project_kv(y)
+        a, w, s, q = self.attn(y, k, v, mask)
         x = x + self.drop(a)
-        return x + self.drop(self.ff(self.ln2(x))), w, s
+        return x + self.drop(self.ff(self.ln2(x))), w, s, q, k
 
 
 class DecoderLayer(nn.Module):
@@ -101,12 +102,13 @@ class DecoderLayer(nn.Module):
 
     def forward(self, x, self_kv, self_mask, cross_kv, cross_mask):
         """x: (B, T, d) the new positions; self_kv: keys/values of all positions
-        so far (this call's included). Returns x and the four attention arrays."""
-        a, sw, ss = self.self_attn(self.ln1(x), *self_kv, self_mask)
+        so far (this call's included). Returns x, then weights, scores and
+        queries of the self-attention and of the cross-attention."""
+        a, sw, ss, sq = self.self_attn(self.ln1(x), *self_kv, self_mask)
         x = x + self.drop(a)
-        a, cw, cs = self.cross_attn(self.ln2(x), *cross_kv, cross_mask)
+        a, cw, cs, cq = self.cross_attn(self.ln2(x), *cross_kv, cross_mask)
         x = x + self.drop(a)
-        return x + self.drop(self.ff(self.ln3(x))), sw, ss, cw, cs
+        return x + self.drop(self.ff(self.ln3(x))), (sw, ss, sq), (cw, cs, cq)
 
 
 class TransformerSeq2Seq(Seq2Seq):
@@ -131,16 +133,20 @@ class TransformerSeq2Seq(Seq2Seq):
     def encode(self, src, src_mask):
         x = self._embed(self.src_embed, src)  # (B, S, d)
         mask = src_mask[:, None, None, :]  # (B, 1, 1, S): padding keys get no weight
-        ws, ss = [], []
+        ws, ss, qs, ks = [], [], [], []
         for layer in self.enc:
-            x, w, s = layer(x, mask)
+            x, w, s, q, k = layer(x, mask)
             ws.append(w)
             ss.append(s)
+            qs.append(q)
+            ks.append(k)
         return {
             "memory": self.enc_ln(x),
             "src_mask": src_mask,
             "enc_self_weights": torch.stack(ws, 1),  # (B, layers, h, S, S)
             "enc_self_scores": torch.stack(ss, 1),
+            "enc_self_q": torch.stack(qs, 1),  # (B, layers, h, S, dk)
+            "enc_self_k": torch.stack(ks, 1),
         }
 
     def init_state(self, memory):
@@ -156,26 +162,21 @@ class TransformerSeq2Seq(Seq2Seq):
         t = state["k0"].size(2)  # positions decoded so far
         x = self._embed(self.tgt_embed, prev.unsqueeze(1), offset=t)  # (B, 1, d)
         cross_mask = memory["src_mask"][:, None, None, :]
-        new_state, sw, ss, cw, cs = dict(state), [], [], [], []
+        new_state, rows = dict(state), []
         for i, layer in enumerate(self.dec):
             k, v = layer.self_attn.project_kv(layer.ln1(x))
             k = torch.cat([state[f"k{i}"], k], dim=2)  # (B, h, t+1, dk)
             v = torch.cat([state[f"v{i}"], v], dim=2)
             new_state[f"k{i}"], new_state[f"v{i}"] = k, v
             # The new position may attend to every cached one: the causal mask is implicit.
-            x, a, b, c, d = layer(x, (k, v), None, (state[f"ck{i}"], state[f"cv{i}"]), cross_mask)
-            sw.append(a[:, :, 0])
-            ss.append(b[:, :, 0])
-            cw.append(c[:, :, 0])
-            cs.append(d[:, :, 0])
+            x, (sw, ss, sq), (cw, cs, cq) = layer(x, (k, v), None, (state[f"ck{i}"], state[f"cv{i}"]), cross_mask)
+            rows.append((sw, ss, sq, k[:, :, -1:], cw, cs, cq))
         h = self.dec_ln(x[:, 0])
-        attn = {
-            "cross_weights": torch.stack(cw, 1),  # (B, layers, h, S)
-            "cross_scores": torch.stack(cs, 1),
-            "self_weights": torch.stack(sw, 1),  # (B, layers, h, t+1)
-            "self_scores": torch.stack(ss, 1),
-            "dec_state": h,
-        }
+        names = ["self_weights", "self_scores", "self_query", "self_key",
+                 "cross_weights", "cross_scores", "cross_query"]
+        # each (B, layers, h, t+1) for weights/scores over keys, (B, layers, h, dk) for queries/keys
+        attn = {n: torch.stack([r[j][:, :, 0] for r in rows], 1) for j, n in enumerate(names)}
+        attn["dec_state"] = h
         return self.out(h), new_state, attn
 
     def forward(self, src, src_mask, tgt_in):

@@ -1,0 +1,159 @@
+"""Small numpy helpers the app's views share: one attention matrix out of a trace,
+the true alignment of typed text (dates, reverse), metrics flattened for tables.
+Never imports Streamlit; usable from a notebook.
+
+    matrix = cross_matrix(trace, layer=-1, head=None)    # (steps, src), mean over heads
+    gold = gold_alignment(trace.task, trace.src_tokens)  # Gold(target, matrix (G, src), note)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .data import MONTHS, MONTHS_ABBR, N_DATE_FORMATS, date_example, reverse_example
+from .tokenize import EOS
+
+METRIC_KEYS = ("exact", "bleu", "chrf", "accuracy", "token_accuracy")  # by_length value, first found
+
+
+def cross_matrix(trace, layer: int = -1, head: int | None = None) -> np.ndarray | None:
+    """Cross-attention of one layer as (steps, src): one head, or the mean over heads
+    (head=None). None where the architecture has no attention (plain LSTM)."""
+    w = trace.cross_weights  # (T, layers, heads, S)
+    if w is None:
+        return None
+    w = w[:, layer]  # (T, heads, S)
+    return w.mean(axis=1) if head is None else w[:, head]
+
+
+def clamp_step(step, steps: int) -> int:
+    """A step index inside 0..steps-1 (0 for an empty decode); junk reads as 0."""
+    try:
+        step = int(step)
+    except (TypeError, ValueError):
+        step = 0
+    return max(0, min(step, steps - 1)) if steps else 0
+
+
+@dataclass(frozen=True)
+class Gold:
+    """The true output of a typed input and where each output token comes from.
+
+    target  the true output (e.g. "2018-05-09"), or None where it cannot be known
+    matrix  (len(target), S) array, 1.0 where output token j comes from source token i;
+            rows of tokens that copy nothing (the '-' of a date) are all 0. None if unknown.
+    note    one sentence: where the alignment comes from, or why there is none
+    """
+
+    target: str | None
+    matrix: np.ndarray | None
+    note: str
+
+    @property
+    def known(self) -> bool:
+        return self.matrix is not None
+
+
+def parse_date(text: str):
+    """The `seq2seq.data.date_example` that generates exactly `text` (case and runs of
+    spaces ignored), trying every date the numbers and month names in it allow and every
+    generator format. None if the generator cannot produce this text."""
+    norm = " ".join(text.split())
+    low = norm.lower()
+    numbers = re.findall(r"\d+", norm)
+    years = {int(n) for n in numbers if len(n) == 4}
+    small = {int(n) for n in numbers if len(n) <= 2}
+    months = {m for m in small if 1 <= m <= 12}
+    months |= {i + 1 for i, (name, abbr) in enumerate(zip(MONTHS, MONTHS_ABBR))
+               if name.lower() in low or abbr.lower() in low}
+    for year in sorted(years):
+        for month in sorted(months):
+            for day in sorted(small):
+                try:
+                    date = dt.date(year, month, day)
+                except ValueError:
+                    continue
+                for fmt in range(N_DATE_FORMATS):
+                    ex = date_example(date, fmt)
+                    if ex.src.lower() == low:
+                        return ex
+    return None
+
+
+def gold_alignment(task: str, src_tokens: list[str]) -> Gold:
+    """True alignment for typed text of the generated tasks, rebuilt by regenerating
+    the example: reverse (output j <- source n-1-j) and dates (parsed with the
+    generator's own formats). `src_tokens` is trace.src_tokens (ending in "</s>")."""
+    tokens = list(src_tokens[:-1]) if src_tokens and src_tokens[-1] == EOS else list(src_tokens)
+    S = len(tokens) + 1
+    if task == "reverse":
+        if not tokens or any(len(t) != 1 for t in tokens):
+            return Gold(None, None, "the reverse task reads single letters")
+        ex = reverse_example("".join(tokens))
+        note = "reverse: output letter j copies source letter n-1-j"
+    elif task == "dates":
+        # The date tokenizer is character-level with spaces kept, so the joined tokens are
+        # the text the model read, and source positions are character positions.
+        ex = parse_date("".join(tokens)) if all(len(t) == 1 for t in tokens) else None
+        if ex is None or len(ex.src) != len(tokens):
+            return Gold(None, None, "this text is not in one of the 12 date formats the data generator "
+                                    "writes, so its true alignment is unknown")
+        note = "dates: each ISO digit comes from the day, month or year it encodes"
+    else:
+        return Gold(None, None, f"no known alignment for the {task or 'unknown'} task: "
+                                "only the generated tasks (dates, reverse) have one")
+    m = np.zeros((len(ex.align), S), dtype=np.float32)  # (G, S)
+    for j, positions in enumerate(ex.align):
+        m[j, list(positions)] = 1.0
+    m.setflags(write=False)
+    return Gold(ex.tgt, m, note)
+
+
+def gold_overlap(weights: np.ndarray, gold: np.ndarray) -> float | None:
+    """Share of attention mass that falls on the true source positions, averaged over
+    output steps that have a true position (rows compared up to the shorter length)."""
+    n = min(len(weights), len(gold))
+    rows = [j for j in range(n) if gold[j].any()]
+    if not rows:
+        return None
+    return float(np.mean([weights[j][gold[j] > 0].sum() for j in rows]))
+
+
+# --- metrics.json --------------------------------------------------------------
+
+def _number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def metric_summary(metrics: dict | None) -> str:
+    """'bleu 23.4 · exact 0.912' from a metrics.json dict; '' when there is nothing."""
+    if not isinstance(metrics, dict):
+        return ""
+    m = metrics.get("metrics", metrics)
+    if not isinstance(m, dict):
+        return ""
+    parts = [f"{k} {v:.3g}" for k, v in m.items() if _number(v)]
+    return " · ".join(parts)
+
+
+def by_length(metrics: dict | None) -> tuple[str | None, list[tuple[str, float, int | None]]]:
+    """(metric name, [(bucket, value, n), ...]) from metrics.json's `by_length`; (None, [])
+    when missing or malformed."""
+    rows = metrics.get("by_length") if isinstance(metrics, dict) else None
+    if not isinstance(rows, list):
+        return None, []
+    name, out = None, []
+    for r in rows:
+        if not isinstance(r, dict) or "bucket" not in r:
+            continue
+        key = name or next((k for k in METRIC_KEYS if _number(r.get(k))), None)
+        if key is None or not _number(r.get(key)):
+            continue
+        name = key
+        out.append((str(r["bucket"]), float(r[key]), r.get("n") if _number(r.get("n")) else None))
+    return name, out
