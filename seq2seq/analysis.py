@@ -15,20 +15,24 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import MONTHS, MONTHS_ABBR, N_DATE_FORMATS, date_example, reverse_example
+from .data import MONTHS, MONTHS_ABBR, N_DATE_FORMATS, WEEKDAYS, Example, date_example, reverse_example
 from .tokenize import EOS
 
 METRIC_KEYS = ("exact", "bleu", "chrf", "accuracy", "token_accuracy")  # by_length value, first found
 
 
-def cross_matrix(trace, layer: int = -1, head: int | None = None) -> np.ndarray | None:
-    """Cross-attention of one layer as (steps, src): one head, or the mean over heads
-    (head=None). None where the architecture has no attention (plain LSTM)."""
-    w = trace.cross_weights  # (T, layers, heads, S)
-    if w is None:
+def head_matrix(weights, layer: int = -1, head: int | None = None) -> np.ndarray | None:
+    """(steps, layers, heads, src) attention -> (steps, src) of one layer: one head, or the
+    mean over heads (head=None). None in, None out (the plain LSTM has no attention)."""
+    if weights is None:
         return None
-    w = w[:, layer]  # (T, heads, S)
+    w = np.asarray(weights)[:, layer]  # (T, heads, S)
     return w.mean(axis=1) if head is None else w[:, head]
+
+
+def cross_matrix(trace, layer: int = -1, head: int | None = None) -> np.ndarray | None:
+    """trace.cross_weights of one layer and head (or the mean over heads) as (steps, src)."""
+    return head_matrix(trace.cross_weights, layer, head)
 
 
 def clamp_step(step, steps: int) -> int:
@@ -60,9 +64,13 @@ class Gold:
 
 
 def parse_date(text: str):
-    """The `seq2seq.data.date_example` that generates exactly `text` (case and runs of
-    spaces ignored), trying every date the numbers and month names in it allow and every
-    generator format. None if the generator cannot produce this text."""
+    """(Example, remark): the `seq2seq.data.date_example` that generates exactly `text`
+    (case and runs of spaces ignored), trying every date the numbers and month names in it
+    allow and every generator format; None if the generator cannot write this text.
+
+    A wrong weekday ("Tuesday, 9 May 2018": it was a Wednesday) is accepted, with the
+    positions shifted and the remark saying so: the model never saw one, but the
+    alignment of the digits is still known."""
     norm = " ".join(text.split())
     low = norm.lower()
     numbers = re.findall(r"\d+", norm)
@@ -71,6 +79,7 @@ def parse_date(text: str):
     months = {m for m in small if 1 <= m <= 12}
     months |= {i + 1 for i, (name, abbr) in enumerate(zip(MONTHS, MONTHS_ABBR))
                if name.lower() in low or abbr.lower() in low}
+    days = [name.lower() for name in WEEKDAYS] + [name[:3].lower() for name in WEEKDAYS]
     for year in sorted(years):
         for month in sorted(months):
             for day in sorted(small):
@@ -80,8 +89,17 @@ def parse_date(text: str):
                     continue
                 for fmt in range(N_DATE_FORMATS):
                     ex = date_example(date, fmt)
-                    if ex.src.lower() == low:
-                        return ex
+                    src = ex.src.lower()
+                    if src == low:
+                        return ex, ""
+                    true_day = next((d for d in days if src.startswith(d)), None)
+                    typed_day = next((d for d in sorted(days, key=len, reverse=True) if low.startswith(d)), None)
+                    if true_day and typed_day and len(typed_day) >= 3 and low[len(typed_day):] == src[len(true_day):] \
+                            and (len(true_day) == 3) == (len(typed_day) == 3):
+                        shift = len(typed_day) - len(true_day)
+                        align = tuple(tuple(i + shift for i in a) for a in ex.align)
+                        return (Example(norm, ex.tgt, align),
+                                f"{date:%-d %B %Y} was a {date:%A}: the weekday is ignored")
     return None
 
 
@@ -99,11 +117,12 @@ def gold_alignment(task: str, src_tokens: list[str]) -> Gold:
     elif task == "dates":
         # The date tokenizer is character-level with spaces kept, so the joined tokens are
         # the text the model read, and source positions are character positions.
-        ex = parse_date("".join(tokens)) if all(len(t) == 1 for t in tokens) else None
-        if ex is None or len(ex.src) != len(tokens):
+        found = parse_date("".join(tokens)) if all(len(t) == 1 for t in tokens) else None
+        if found is None or len(found[0].src) != len(tokens):
             return Gold(None, None, "this text is not in one of the 12 date formats the data generator "
                                     "writes, so its true alignment is unknown")
-        note = "dates: each ISO digit comes from the day, month or year it encodes"
+        ex, remark = found
+        note = "dates: each ISO digit comes from the day, month or year it encodes" + (f" ({remark})" if remark else "")
     else:
         return Gold(None, None, f"no known alignment for the {task or 'unknown'} task: "
                                 "only the generated tasks (dates, reverse) have one")

@@ -101,9 +101,12 @@ def _read_json(path):
     if not path.is_file():
         raise CheckpointError(path, "file is missing")
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        d = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise CheckpointError(path, f"not valid JSON ({e})") from None
+    if not isinstance(d, dict):
+        raise CheckpointError(path, "not a JSON object")
+    return d
 
 
 def find(name_or_path) -> Path:

@@ -128,10 +128,10 @@ class Trace:
         for f in fields(cls):
             v = d.get(f.name)
             if f.name in arrays and v is not None:
-                v = np.array(v, dtype=bool if f.name in ("src_mask", "causal_mask") else float)
+                v = _frozen(np.array(v, dtype=bool if f.name in ("src_mask", "causal_mask") else np.float32))
             elif f.name == "beam":
-                v = [Hypothesis(h["tokens"], h["logprob"], h["score"],
-                                None if h["cross_weights"] is None else np.array(h["cross_weights"], float))
+                v = [Hypothesis(h["tokens"], h["logprob"], h["score"], _frozen(
+                    None if h["cross_weights"] is None else np.array(h["cross_weights"], np.float32)))
                      for h in v or []]
             kw[f.name] = v
         return cls(**kw)
@@ -227,6 +227,11 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     if max_len is None:
         max_len = min(200, 3 * len(src_ids) + 10)
     max_len = max(max_len, len(prefix))
+    limit = getattr(model.config, "max_len", None)  # the Transformer's positional encoding
+    if limit and max_len > limit:
+        if len(prefix) > limit:
+            raise ValueError(f"the forced target is longer than the model's limit of {limit} tokens")
+        max_len = limit
     if beam < 1:
         raise ValueError("beam size must be at least 1")
     if temperature <= 0:
@@ -248,13 +253,13 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
             mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
         prev = torch.tensor([h.ids[-1] for h in active], device=device)
         logits, state, attn = model.step(prev, state, mem)
+        logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
+        logits[:, BOS_ID] = float("-inf")
         if strategy == "sample":
             logits = logits / temperature
             if top_k:
                 kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
                 logits = logits.masked_fill(logits < kth, float("-inf"))
-        logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
-        logits[:, BOS_ID] = float("-inf")
         logp = torch.log_softmax(logits.float(), dim=-1).cpu()  # (n, V)
         probs = logp.exp()
         cands = []  # (parent, token id, new logprob, forced)
@@ -302,12 +307,12 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
 def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
     """Force `token` at `step` of `trace` (keeping the steps before), then decode on
     with the trace's own strategy and settings."""
-    if not 0 <= step < trace.steps + 1:
-        raise ValueError(f"step {step} is outside the decode (0..{trace.steps})")
+    if not 0 <= step < trace.steps:
+        raise ValueError(f"step {step} is outside the decode (0..{trace.steps - 1})")
     p = dict(trace.params)
     strategy = "greedy" if trace.strategy == "forced" else trace.strategy
     kw = dict(beam=p["beam"], length_penalty=p["length_penalty"], temperature=p["temperature"],
-              top_k=p["top_k"], seed=p["seed"], k=p["k"])
+              top_k=p["top_k"], seed=p["seed"], k=p["k"], max_len=p["max_len"])
     kw.update(overrides)
     return decode(model, trace.text, strategy, prefix=list(trace.tgt_tokens[:step]) + [token], **kw)
 

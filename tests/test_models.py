@@ -1,0 +1,235 @@
+"""The one step interface of every architecture: attention shapes, rows that sum to 1,
+the causal mask, no weight on padding, and teacher forcing equal to step-by-step decoding."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import TINY, tiny_model
+
+from seq2seq.batching import pad
+from seq2seq.models import REGISTRY, build_model
+from seq2seq.tokenize import BOS_ID, EOS_ID
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+LONG, SHORT = "Tuesday, 9 May 2018", "9.5.2018"  # dates-task sources of different lengths
+TARGET = "2018-05-09"
+
+
+def sources(model, *texts):
+    """Padded source ids and mask (B, S) for `texts`, each ending with </s>."""
+    return pad([model.src_tok.encode(t) + [EOS_ID] for t in texts])
+
+
+def teacher_input(model, text=TARGET, batch=1):
+    """Decoder input <s> y_1 .. y_n (B, T) for the target `text`."""
+    ids = [BOS_ID] + model.tgt_tok.encode(text)
+    return torch.tensor([ids] * batch)
+
+
+def attention_dims(model):
+    """(layers, heads) of the cross-attention arrays."""
+    if model.arch == "transformer":
+        return model.config.dec_layers, model.config.heads
+    return 1, 1  # one additive attention: a single layer and head
+
+
+@torch.no_grad()
+def run_steps(model, src, mask, tgt_in):
+    """Feed tgt_in one token at a time; return the logits (B, T, V) and each step's attn dict."""
+    memory = model.encode(src, mask)
+    state = model.init_state(memory)
+    logits, attns = [], []
+    for t in range(tgt_in.size(1)):
+        out, state, attn = model.step(tgt_in[:, t], state, memory)
+        logits.append(out)
+        attns.append(attn)
+    return torch.stack(logits, 1), attns
+
+
+def test_registry_names_match_model_arch(arch):
+    model = build_model(arch, **TINY[arch])
+    assert model.arch == arch
+    assert isinstance(model, REGISTRY[arch][0])
+
+
+def test_build_model_rejects_unknown_arch():
+    with pytest.raises(ValueError, match="unknown architecture"):
+        build_model("gru")
+
+
+def test_only_the_plain_lstm_lacks_cross_attention(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG)
+    _, attns = run_steps(model, src, mask, teacher_input(model))
+    assert model.has_cross_attention == (arch != "lstm")
+    assert ("cross_weights" in attns[0]) == model.has_cross_attention
+    assert ("cross_scores" in attns[0]) == model.has_cross_attention
+
+
+def test_step_cross_attention_has_shape_batch_layers_heads_source(arch):
+    model = tiny_model(arch)
+    if not model.has_cross_attention:
+        pytest.skip("the plain LSTM has no cross-attention (checked above)")
+    src, mask = sources(model, LONG, SHORT)
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    layers, heads = attention_dims(model)
+    for attn in attns:
+        assert attn["cross_weights"].shape == (2, layers, heads, src.size(1))
+        assert attn["cross_scores"].shape == (2, layers, heads, src.size(1))
+
+
+def test_step_decoder_self_attention_grows_one_key_per_step(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG, SHORT)
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    if arch != "transformer":
+        assert all("self_weights" not in a for a in attns)
+        return
+    cfg = model.config
+    for t, attn in enumerate(attns):
+        assert attn["self_weights"].shape == (2, cfg.dec_layers, cfg.heads, t + 1)
+        assert attn["self_scores"].shape == (2, cfg.dec_layers, cfg.heads, t + 1)
+
+
+def test_transformer_encoder_self_attention_has_shape_batch_layers_heads_source_source():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG, SHORT)
+    with torch.no_grad():
+        memory = model.encode(src, mask)
+    S, cfg = src.size(1), model.config
+    assert memory["enc_self_weights"].shape == (2, cfg.enc_layers, cfg.heads, S, S)
+    assert memory["enc_self_scores"].shape == (2, cfg.enc_layers, cfg.heads, S, S)
+
+
+def test_plain_lstm_step_gives_the_same_context_vector_every_step():
+    model = tiny_model("lstm")
+    src, mask = sources(model, LONG, SHORT)
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    first = attns[0]["context"]
+    assert first.shape == (2, model.config.hidden)
+    for attn in attns[1:]:
+        assert torch.equal(attn["context"], first)
+    assert not torch.equal(first[0], first[1])  # but each sentence has its own
+
+
+def test_step_cross_weights_rows_sum_to_one(arch):
+    model = tiny_model(arch)
+    if not model.has_cross_attention:
+        pytest.skip("the plain LSTM has no cross-attention")
+    src, mask = sources(model, LONG, SHORT)
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    for attn in attns:
+        sums = attn["cross_weights"].sum(-1)
+        torch.testing.assert_close(sums, torch.ones_like(sums), atol=1e-5, rtol=0)
+
+
+def test_step_decoder_self_weights_rows_sum_to_one():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG)
+    _, attns = run_steps(model, src, mask, teacher_input(model))
+    for attn in attns:
+        sums = attn["self_weights"].sum(-1)
+        torch.testing.assert_close(sums, torch.ones_like(sums), atol=1e-5, rtol=0)
+
+
+def test_transformer_encoder_self_weights_rows_sum_to_one():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG, SHORT)
+    with torch.no_grad():
+        weights = model.encode(src, mask)["enc_self_weights"]
+    sums = weights.sum(-1)
+    torch.testing.assert_close(sums, torch.ones_like(sums), atol=1e-5, rtol=0)
+
+
+def test_forward_earlier_logits_ignore_later_target_tokens(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG)
+    tgt_in = teacher_input(model)
+    changed = tgt_in.clone()
+    j = 6
+    changed[0, j] = model.tgt_tok.stoi["7"] if changed[0, j] != model.tgt_tok.stoi["7"] else model.tgt_tok.stoi["3"]
+    with torch.no_grad():
+        before, after = model(src, mask, tgt_in), model(src, mask, changed)
+    torch.testing.assert_close(after[:, :j], before[:, :j], atol=1e-6, rtol=0)
+    assert not torch.allclose(after[:, j], before[:, j])  # the changed position itself does see it
+
+
+def test_step_cross_weights_on_padding_are_exactly_zero(arch):
+    model = tiny_model(arch)
+    if not model.has_cross_attention:
+        pytest.skip("the plain LSTM has no cross-attention")
+    src, mask = sources(model, LONG, SHORT)
+    assert not mask[1].all()  # the short sentence is padded
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    for attn in attns:
+        assert (attn["cross_weights"][1, ..., ~mask[1]] == 0).all()
+
+
+def test_transformer_encoder_self_attention_puts_zero_on_padded_keys():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG, SHORT)
+    with torch.no_grad():
+        weights = model.encode(src, mask)["enc_self_weights"]  # (B, L, H, S, S)
+    assert (weights[1, ..., ~mask[1]] == 0).all()
+    assert (weights[1, ..., mask[1]] > 0).all()
+
+
+def test_forward_of_a_padded_sentence_equals_the_sentence_alone(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG, SHORT)
+    alone_src, alone_mask = sources(model, SHORT)
+    with torch.no_grad():
+        batched = model(src, mask, teacher_input(model, batch=2))
+        alone = model(alone_src, alone_mask, teacher_input(model))
+    torch.testing.assert_close(batched[1], alone[0], atol=1e-5, rtol=0)
+
+
+def test_steps_of_a_padded_sentence_equal_the_sentence_alone(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG, SHORT)
+    alone_src, alone_mask = sources(model, SHORT)
+    S = alone_src.size(1)
+    batched, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
+    alone, alone_attns = run_steps(model, alone_src, alone_mask, teacher_input(model))
+    torch.testing.assert_close(batched[1], alone[0], atol=1e-5, rtol=0)
+    for a, b in zip(attns, alone_attns):
+        if "cross_weights" in a:
+            torch.testing.assert_close(a["cross_weights"][1, ..., :S], b["cross_weights"][0], atol=1e-5, rtol=0)
+
+
+def test_transformer_encoder_of_a_padded_sentence_equals_the_sentence_alone():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG, SHORT)
+    alone_src, alone_mask = sources(model, SHORT)
+    S = alone_src.size(1)
+    with torch.no_grad():
+        batched, alone = model.encode(src, mask), model.encode(alone_src, alone_mask)
+    torch.testing.assert_close(batched["memory"][1, :S], alone["memory"][0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(batched["enc_self_weights"][1, ..., :S, :S], alone["enc_self_weights"][0],
+                               atol=1e-5, rtol=0)
+
+
+def test_teacher_forced_forward_equals_step_by_step_decoding(arch):
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG, SHORT)
+    tgt_in = teacher_input(model, batch=2)
+    with torch.no_grad():
+        forward = model(src, mask, tgt_in)
+    stepped, _ = run_steps(model, src, mask, tgt_in)
+    assert forward.shape == (2, tgt_in.size(1), len(model.tgt_tok))
+    torch.testing.assert_close(forward, stepped, atol=1e-5, rtol=0)
+
+
+def test_eval_mode_is_deterministic_and_train_mode_uses_dropout(arch):
+    model = tiny_model(arch, dropout=0.5)
+    src, mask = sources(model, LONG)
+    tgt_in = teacher_input(model)
+    with torch.no_grad():
+        torch.testing.assert_close(model(src, mask, tgt_in), model(src, mask, tgt_in), atol=0, rtol=0)
+        model.train()
+        torch.manual_seed(1)
+        a = model(src, mask, tgt_in)
+        b = model(src, mask, tgt_in)
+    assert not torch.allclose(a, b)
