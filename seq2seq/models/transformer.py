@@ -125,6 +125,12 @@ class TransformerSeq2Seq(Seq2Seq):
         self.enc_ln, self.dec_ln = nn.LayerNorm(cfg.d_model), nn.LayerNorm(cfg.d_model)
         self.out = nn.Linear(cfg.d_model, cfg.tgt_vocab)
         self.drop = nn.Dropout(cfg.dropout)
+        # Embeddings start at std d^-1/2, so that after the sqrt(d) scaling tokens and
+        # positions are of the same size (N(0, 1) would drown the positions 16 times over).
+        for emb in (self.src_embed, self.tgt_embed):
+            nn.init.normal_(emb.weight, 0.0, cfg.d_model ** -0.5)
+            with torch.no_grad():
+                emb.weight[0].zero_()
 
     def _embed(self, table, ids, offset=0):
         x = table(ids) * math.sqrt(self.config.d_model)
