@@ -20,6 +20,7 @@ import html
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
 
 from .analysis import gold_alignment
 from .tokenize import labels
@@ -31,6 +32,8 @@ GOLD = "#f2a900"  # true-alignment markers
 UNKNOWN = "#d62728"  # source tokens the model does not know
 ARCH_COLOURS = {"lstm": "#7f7f7f", "lstm-attn": "#1f77b4", "transformer": "#e4572e"}
 FONT = 12
+MIN_CELL = 8  # pixels: the smallest heatmap cell, still one clear square per token pair
+MAX_WIDTH = 1100  # pixels a figure aims to fit: a wide page's main column on a laptop screen
 
 
 def esc(text) -> str:
@@ -80,6 +83,11 @@ def _rotate(texts, cell: int) -> bool:
     return max(len(t) for t in plain) * 7.2 > cell - 4
 
 
+def _colours(weights, zmax: float) -> list[str]:
+    """Bar colours matching the heatmap's scale (as strings: Plotly 7 warns on numbers)."""
+    return sample_colorscale(ATTN_SCALE, [min(1.0, max(0.0, float(w) / zmax)) for w in weights])
+
+
 def _hover(matrix, row_labels, col_labels, what: str) -> list[list[str]]:
     """hover text per cell: the token pair and the exact value."""
     rows = [r.replace("✎ ", "") for r in row_labels]
@@ -127,8 +135,14 @@ def step_title(trace, t: int, keep: int = 40) -> str:
             f"<br><span style='font-size:12px'>output so far: {shown}</span>")
 
 
+def left_margin(tokens, marks=()) -> int:
+    """Pixels the output-token labels of a heatmap need (to line up stacked figures)."""
+    return max(70, _label_px(axis_labels(tokens, marks=set(marks)), True))
+
+
 def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = True, topk: bool = True,
-                marks=(), what: str = "weight α", title: str | None = None) -> go.Figure:
+                marks=(), what: str = "weight α", title: str | None = None, left: int | None = None,
+                max_width: int = MAX_WIDTH) -> go.Figure:
     """The stepping view of one decode: output steps x source tokens, row `step`
     outlined and later rows veiled; under the source labels, step t's weights as bars
     hanging from their tokens; on the right the top-k candidates of step t.
@@ -137,6 +151,10 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     then the panel shows trace.context (T, D): the one vector every step receives.
     frames: one frame per step plus slider and play button (stepping in the browser).
     gold:   (G, S) true alignment drawn as open squares.
+    left:   left margin in pixels (give stacked figures the same one so their columns line up).
+    max_width: pixels the figure should fit (a wide page's main column): beyond it the
+            top-k panel moves under the chart, then cells shrink to MIN_CELL and only every
+            n-th source label is written.
     """
     T = trace.steps
     step = max(0, min(int(step), T - 1))
@@ -151,28 +169,31 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
         raise ValueError(f"matrix has {matrix.shape[0]} rows, the trace {T} steps")
     S = matrix.shape[1]
     rows = axis_labels(trace.tgt_tokens, marks=set(marks))
-    if context:
-        cols = [f"c{i}" for i in range(S)]
-        cx = max(4, min(cell_size(S), 640 // max(S, 1)))
-    else:
-        cols = axis_labels(trace.src_tokens, trace.src_unknown)
-        cx = cell_size(S)
+    cols = [f"c{i}" for i in range(S)] if context else axis_labels(trace.src_tokens, trace.src_unknown)
     cy = max(cell_size(T), min(40, 150 // T))
-    rotated = _rotate(cols, cx)
-    every = max(1, int(np.ceil(12 / cx))) if context else 1  # thin out c0..cD ticks of big vectors
 
     # --- pixels: everything is laid out in pixels, then turned into domains ----------
+    # The figure should fit max_width: first the top-k panel moves under the chart, then
+    # cells shrink to a floor and only every n-th source label is written (hover has all).
     k = len(trace.topk_tokens[0]) if topk and T else 0
+    left = max(left or 0, 70, _label_px(rows, True))
+    cbar_w, topk_w, gap = 80, 250, 40
+    cx = cell_size(S)
+    below = bool(k) and left + S * cx + cbar_w + gap + topk_w + 90 > max_width
+    right = 90 if k and not below else 10
+    room = max_width - left - cbar_w - right - (0 if below or not k else gap + topk_w)
+    cx = max(1 if context else MIN_CELL, min(cx, room // max(S, 1)))
+    every = max(1, int(np.ceil(13 / cx)))  # rotated labels need ~13 px each
+    rotated = _rotate(cols, cx)
     strip_h = 0 if context else 84
     xlab = _label_px(cols[::every], rotated)
     heat_h, heat_w = T * cy, S * cx
-    plot_h = heat_h + xlab + strip_h
-    topk_w, gap, cbar_w = (250, 40, 80) if k else (0, 0, 80)
-    plot_w = heat_w + cbar_w + gap + topk_w
-    left = max(70, _label_px(rows, True))
-    top = 56 + (58 if frames and T > 1 else 0)
-    bottom, right = 20, 90 if k else 10
-    topk_h = min(plot_h, 32 * k + 20)
+    topk_h = 32 * k + 20 if k else 0
+    under = topk_h + 50 if below else 0  # the top-k panel and its gap, under the strip
+    plot_h = heat_h + xlab + strip_h + under
+    plot_w = heat_w + cbar_w + (gap + topk_w if k and not below else 0)
+    top = 62 + (58 if frames and T > 1 else 0)
+    bottom = 20
 
     zmax = float(np.nanmax(np.abs(matrix))) if matrix.size else 1.0
     zmax = zmax if zmax > 0 else 1.0
@@ -182,7 +203,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
         colorscale=STATE_SCALE if context else ATTN_SCALE, zmin=-zmax if context else 0, zmax=zmax,
         zmid=0 if context else None, text=_hover(matrix, rows, cols, what), hovertemplate="%{text}<extra></extra>",
         colorbar=dict(title=dict(text="value" if context else "weight α", side="right"), x=hx + 12 / plot_w,
-                      xanchor="left", y=1, yanchor="top", len=max(heat_h, 120) / plot_h, thickness=14),
+                      xanchor="left", y=1, yanchor="top", len=min(1.0, max(heat_h, 120) / plot_h), thickness=14),
         xgap=1 if cx >= 10 else 0, ygap=1 if cy >= 10 else 0,
     )
     data = [heat]
@@ -194,7 +215,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
         w = matrix[step]
         strip_idx = len(data)
         data.append(go.Bar(x=np.arange(S), y=w, xaxis="x2", yaxis="y2", name="this step",
-                           marker=dict(color=w, colorscale=ATTN_SCALE, cmin=0, cmax=zmax, line=dict(width=0)),
+                           marker=dict(color=_colours(w, zmax), line=dict(width=0)),
                            customdata=[[c] for c in cols], showlegend=False,
                            hovertemplate="source %{customdata[0]}<br>α = %{y:.4f}<extra>this step</extra>"))
     if k:
@@ -204,13 +225,13 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
                            hovertemplate="%{customdata[0]} (%{customdata[1]})<br>p = %{x:.4f}<extra></extra>",
                            **_topk_bars(trace, step)))
 
-    heat_bottom = (xlab + strip_h) / plot_h
+    heat_bottom = (under + strip_h + xlab) / plot_h
     layout = dict(
         width=left + plot_w + right, height=top + plot_h + bottom,
         margin=dict(l=left, r=right, t=top, b=bottom, autoexpand=False),
         font=dict(size=FONT), plot_bgcolor="white", bargap=0.15, hovermode="closest",
         title=dict(text=title if title is not None else step_title(trace, step), x=0, xref="paper",
-                   y=1 - 8 / (top + plot_h + bottom), yanchor="top", font=dict(size=14)),
+                   yref="container", y=1 - 12 / (top + plot_h + bottom), yanchor="top", font=dict(size=14)),
         xaxis=dict(domain=[0, hx], range=[-0.5, S - 0.5], tickmode="array", tickvals=list(range(0, S, every)),
                    ticktext=cols[::every], tickangle=-90 if rotated else 0, showgrid=False, zeroline=False,
                    anchor="y", automargin=False, title=None),
@@ -224,16 +245,20 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     if not context:
         layout["xaxis2"] = dict(domain=[0, hx], matches="x", anchor="y2", showticklabels=False, showgrid=False,
                                 zeroline=False)
-        layout["yaxis2"] = dict(domain=[0, strip_h / plot_h], range=[zmax * 1.08, 0], anchor="x2", showgrid=True,
+        layout["yaxis2"] = dict(domain=[under / plot_h, (under + strip_h) / plot_h], range=[zmax * 1.08, 0],
+                                anchor="x2", showgrid=True,
                                 gridcolor="#eee", nticks=3, title=dict(text="α now", standoff=2),
                                 automargin=False)
     if k:
-        kx0 = (heat_w + cbar_w + gap) / plot_w
-        layout["xaxis3"] = dict(domain=[kx0, 1], range=[0, 1.45], anchor="y3", tickformat=".0%", nticks=3,
+        if below:
+            kx, ky = [0, min(1.0, 320 / plot_w)], [0, topk_h / plot_h]
+        else:
+            kx, ky = [(heat_w + cbar_w + gap) / plot_w, 1], [1 - min(topk_h, plot_h) / plot_h, 1]
+        layout["xaxis3"] = dict(domain=kx, range=[0, 1.45], anchor="y3", tickformat=".0%", nticks=3,
                                 showgrid=True, gridcolor="#eee", title=None)
-        layout["yaxis3"] = dict(domain=[1 - topk_h / plot_h, 1], range=[k - 0.5, -0.5], anchor="x3",
+        layout["yaxis3"] = dict(domain=ky, range=[k - 0.5, -0.5], anchor="x3",
                                 showticklabels=False, showgrid=False, zeroline=False)
-        layout["annotations"] = [dict(text=f"top-{k} next tokens", xref="paper", yref="paper", x=kx0, y=1,
+        layout["annotations"] = [dict(text=f"top-{k} next tokens", xref="paper", yref="paper", x=kx[0], y=ky[1],
                                       xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=12))]
     fig = go.Figure(data=data, layout=layout)
     if frames and T > 1:
@@ -248,7 +273,7 @@ def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title
         data, idx = [], []
         if strip_idx is not None:
             w = matrix[t].tolist()  # lists validate ~5x faster than arrays in Plotly
-            data.append(go.Bar(y=w, marker=dict(color=w, colorscale=ATTN_SCALE, cmin=0, cmax=zmax)))
+            data.append(go.Bar(y=w, marker=dict(color=_colours(w, zmax))))
             idx.append(strip_idx)
         if topk_idx is not None:
             data.append(go.Bar(**_topk_bars(trace, t)))
@@ -262,7 +287,7 @@ def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title
     fig.update_layout(
         sliders=[dict(
             active=step, x=0.14, len=0.86, xanchor="left", y=1, yanchor="bottom", pad=dict(t=0, b=44),
-            currentvalue=dict(prefix="step ", visible=True, xanchor="left", font=dict(size=12)),
+            currentvalue=dict(visible=False),  # the title names the step
             font=dict(size=10, color="rgba(0,0,0,0)" if hide_labels else "#444"),
             steps=[dict(method="animate", label=str(t), args=[[str(t)], anim]) for t in range(T)],
         )],
@@ -278,6 +303,14 @@ def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title
             ],
         )],
     )
+
+
+def cell_width(fig: go.Figure) -> float:
+    """Pixels per column of a figure's main heatmap (to decide whether charts fit side by side)."""
+    lay = fig.layout
+    heat = next(t for t in fig.data if t.type == "heatmap")
+    cols = np.shape(heat.z)[1]
+    return (lay.width - lay.margin.l - lay.margin.r) * lay.xaxis.domain[1] / max(cols, 1)
 
 
 def show_step(fig: go.Figure, step: int) -> go.Figure:
@@ -298,16 +331,19 @@ def show_step(fig: go.Figure, step: int) -> go.Figure:
 
 
 def attention_figure(matrix, rows, cols, *, row_unknown=None, col_unknown=None, step=None, gold=None,
-                     title: str = "", what: str = "weight α") -> go.Figure:
+                     title: str = "", what: str = "weight α", max_width: int = MAX_WIDTH) -> go.Figure:
     """A plain static heatmap (rows x cols tokens), e.g. one beam hypothesis or a side-by-side
     panel; with `step` that row is outlined and later rows veiled."""
     matrix = np.asarray(matrix, dtype=float)
     T, S = matrix.shape
     r = axis_labels(rows, row_unknown)
     c = axis_labels(cols, col_unknown)
-    cx, cy = cell_size(S), max(cell_size(T), min(40, 150 // max(T, 1)))
+    left = max(70, _label_px(r, True))
+    cx = max(MIN_CELL, min(cell_size(S), (max_width - left - 100) // max(S, 1)))
+    cy = max(cell_size(T), min(40, 150 // max(T, 1)))
+    every = max(1, int(np.ceil(13 / cx)))
     rotated = _rotate(c, cx)
-    left, top, bottom = max(70, _label_px(r, True)), 50 if title else 16, _label_px(c, rotated)
+    top, bottom = 50 if title else 16, _label_px(c[::every], rotated)
     plot_w, plot_h = S * cx + 90, T * cy
     zmax = float(matrix.max()) if matrix.size and matrix.max() > 0 else 1.0
     fig = go.Figure(go.Heatmap(
@@ -322,8 +358,9 @@ def attention_figure(matrix, rows, cols, *, row_unknown=None, col_unknown=None, 
     fig.update_layout(
         width=left + plot_w + 10, height=top + plot_h + bottom, margin=dict(l=left, r=10, t=top, b=bottom),
         title=dict(text=title, x=0, font=dict(size=14)), plot_bgcolor="white", font=dict(size=FONT),
-        xaxis=dict(domain=[0, (S * cx) / plot_w], range=[-0.5, S - 0.5], tickmode="array", tickvals=list(range(S)),
-                   ticktext=c, tickangle=-90 if rotated else 0, showgrid=False, zeroline=False, automargin=False),
+        xaxis=dict(domain=[0, (S * cx) / plot_w], range=[-0.5, S - 0.5], tickmode="array",
+                   tickvals=list(range(0, S, every)), ticktext=c[::every], tickangle=-90 if rotated else 0,
+                   showgrid=False, zeroline=False, automargin=False),
         yaxis=dict(range=[T - 0.5, -0.5], tickmode="array", tickvals=list(range(T)), ticktext=r, showgrid=False,
                    zeroline=False, automargin=False),
         legend=dict(orientation="h", x=0, y=1, yanchor="bottom", font=dict(size=11)),

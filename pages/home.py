@@ -1,0 +1,63 @@
+"""Home: what encoder-decoder attention is, the model zoo, where to start, credits."""
+
+import streamlit as st
+
+import ui
+
+st.title("Attention Lab")
+st.markdown(
+    "An **encoder-decoder** turns one sequence into another: the encoder reads the source into a list of "
+    "vectors *h₁ … hₙ*, one per token, and the decoder writes the output one token at a time. "
+    "Without attention the decoder gets a single summary vector *c* of the whole source — the same at every "
+    "step. With **attention**, at each step *t* the decoder scores every source state against its own state, "
+    "turns the scores *e* into weights *α* with a softmax, and reads a fresh context *cₜ = Σᵢ αₜ,ᵢ hᵢ*: it "
+    "looks back at the part of the source it needs now. The weights *α* are what the heatmaps here show."
+)
+st.image(str(ui.ASSETS / "attention.svg"), caption="One decoding step of a date model with attention "
+         "(illustration).", width=820)
+
+st.subheader("The model zoo")
+table, problems = ui.zoo_table()
+if table.empty:
+    ui.no_models()
+else:
+    st.dataframe(table, hide_index=True, width="stretch",
+                 column_config={"parameters": st.column_config.NumberColumn(format="localized")})
+    st.caption("Three architectures per task, trained on the same data: a plain LSTM encoder-decoder, an LSTM "
+               "with additive attention, and a Transformer. Test metrics come from each model's metrics.json.")
+for line in problems:
+    st.error(f"Broken checkpoint — {line}. The other models keep working.")
+
+st.subheader("Where to start")
+zoo = ui.zoo()
+starts = [
+    ("dates", "lstm-attn", "Wednesday, 9 May 2018", "Watch a date model find the day, month and year"),
+    ("reverse", "lstm", "abcdefghijklmnopqrstuvwxyz", "See the bottleneck: a plain LSTM reversing 26 letters"),
+    ("en-zh", "transformer", "I like tea.", "Step through an English → Chinese translation"),
+]
+any_start = False
+for task, arch, text, label in starts:
+    name = zoo.get(task, {}).get(arch)
+    if name:
+        any_start = True
+        st.page_link("pages/step.py", label=label, icon=":material/play_circle:",
+                     query_params={ui.Q_MODEL: name, ui.Q_TEXT: text, ui.Q_STEP: "0"})
+if any_start:
+    st.page_link("pages/compare.py", label="Compare the three architectures on one input",
+                 icon=":material/compare:")
+st.markdown(
+    "- **Step through decoding**: pick a model, type an input, and walk through the decode — the output so "
+    "far, the top candidates, where the model looks. Click an alternative token to see *what if* it had "
+    "written that.\n"
+    "- **Compare architectures**: one input through all three models, stepped together; and quality against "
+    "input length for each, which shows why attention was invented.\n"
+    "- Every view lives in the address bar: copy it into your slides and it reopens exactly."
+)
+
+st.subheader("Data and credits")
+st.markdown(
+    "English–Chinese sentence pairs come from [Tatoeba](https://tatoeba.org), licensed under "
+    "[CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the tab-separated release of "
+    "[manythings.org/anki](https://www.manythings.org/anki/). The date and letter-reversal tasks are generated "
+    "by this project, so their true alignment is known."
+)

@@ -1,0 +1,436 @@
+"""Every page of the app, driven headlessly with AppTest on tiny untrained checkpoints."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import seq2seq
+import ui
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+STEP, COMPARE = "pages/step.py", "pages/compare.py"
+TIMEOUT = 120  # generous: the CI machine may be busy training
+
+
+def k(name, page="step"):
+    return ui.k(page, name)
+
+
+def start(page=None, **query) -> AppTest:
+    """Run the app (home first, as a browser would), then open `page` with `query` in the URL."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
+    at.run()
+    if page:
+        at.query_params.update({name: v for name, v in query.items()})
+        at.switch_page(page).run()
+    return at
+
+
+def ok(at: AppTest):
+    """No exception element, no traceback anywhere on the page."""
+    assert not at.exception, [e.value for e in at.exception]
+    assert "Traceback" not in json.dumps([str(e.proto) for e in at.main])
+
+
+def charts(at):
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def arr(v):
+    """A Plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"}."""
+    if isinstance(v, dict) and "bdata" in v:
+        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
+        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
+    return np.asarray(v)
+
+
+def texts(at):
+    """Every text a user reads in markdown-ish elements (main area)."""
+    out = []
+    for kind in ("markdown", "caption", "info", "warning", "error", "success"):
+        out += [e.value for e in getattr(at, kind)]
+    return "\n".join(out)
+
+
+@pytest.fixture(autouse=True)
+def _checkpoints(tiny_checkpoints, one_torch_thread):
+    return tiny_checkpoints
+
+
+@pytest.fixture(autouse=True)
+def _through_the_router(monkeypatch):
+    """Run every page through app.py, as the real server does.
+
+    With a pages/ folder Streamlit starts in its old multipage mode, where a page is run
+    on its own; a real server leaves it at the first run (ui._router_first), but AppTest
+    resets it before every run, so pages would skip app.py (sidebar, widget keeping)."""
+    from streamlit.runtime.pages_manager import PagesManager
+
+    init = PagesManager.__init__
+
+    def init_then_router(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init_then_router)
+
+
+@pytest.fixture
+def count_decodes(monkeypatch):
+    """Counts calls into the model (decode and what-if)."""
+    calls = {"decode": 0, "whatif": 0}
+    decode, whatif = seq2seq.decode, seq2seq.whatif
+
+    def counting_decode(*a, **kw):
+        calls["decode"] += 1
+        return decode(*a, **kw)
+
+    def counting_whatif(*a, **kw):
+        calls["whatif"] += 1
+        return whatif(*a, **kw)
+
+    monkeypatch.setattr(seq2seq, "decode", counting_decode)
+    monkeypatch.setattr(seq2seq, "whatif", counting_whatif)
+    return calls
+
+
+@pytest.fixture
+def own_checkpoints(tiny_checkpoints, tmp_path, monkeypatch):
+    """A private copy of the tiny checkpoints that a test may break or add metrics to."""
+    root = tmp_path / "checkpoints"
+    shutil.copytree(tiny_checkpoints, root)
+    monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", root)
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(root))
+    return root
+
+
+# --- home -------------------------------------------------------------------------------
+
+def test_home_page(tiny_checkpoints):
+    at = start()
+    ok(at)
+    assert at.title[0].value == "Attention Lab"
+    table = at.dataframe[0].value
+    assert sorted(table["model"]) == sorted(seq2seq.available())
+    assert set(table["test metrics"]) == {"not evaluated yet"}
+    assert set(table["device"]) == {"CPU"}
+    body = texts(at)
+    assert "CC-BY 2.0 France" in body and "tatoeba.org" in body and "manythings.org/anki" in body
+    assert at.image  # the diagram
+    assert not at.error
+
+
+def test_sidebar_device_and_export_format():
+    at = start(STEP, model="reverse-lstm-attn", text="abc")
+    ok(at)
+    assert "CPU" in " ".join(c.value for c in at.sidebar.caption)
+    (chart,) = at.get("plotly_chart")
+    assert json.loads(chart.proto.config)["toImageButtonOptions"]["format"] == "png"
+    at.sidebar.radio(key=ui.EXPORT).set_value("svg").run()
+    (chart,) = at.get("plotly_chart")
+    config = json.loads(chart.proto.config)
+    assert config["toImageButtonOptions"]["format"] == "svg"
+    assert config["toImageButtonOptions"]["filename"].startswith("reverse-lstm-attn")
+
+
+def test_home_reports_broken_checkpoints(own_checkpoints):
+    (own_checkpoints / "reverse-lstm" / "model.safetensors").unlink()
+    (own_checkpoints / "dates-lstm" / "config.json").write_text("{not json")
+    at = start()
+    ok(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "reverse\\-lstm" in errors and "weights file" in errors
+    assert "dates\\-lstm" in errors and "not valid JSON" in errors
+    assert "dates-transformer" in set(at.dataframe[0].value["model"])  # the others are listed
+
+
+def test_home_shows_metrics(own_checkpoints):
+    (own_checkpoints / "reverse-lstm-attn" / "metrics.json").write_text(json.dumps(
+        {"metrics": {"exact": 0.97, "token_accuracy": 0.99}, "by_length": []}))
+    at = start()
+    table = at.dataframe[0].value.set_index("model")
+    assert table.loc["reverse-lstm-attn", "test metrics"] == "exact 0.97 · token_accuracy 0.99"
+    assert table.loc["reverse-lstm", "test metrics"] == "not evaluated yet"
+
+
+# --- step through decoding ----------------------------------------------------------------
+
+def test_step_page_default_view():
+    at = start(STEP)
+    ok(at)
+    assert not at.error
+    (fig,) = charts(at)
+    assert len(fig["frames"]) > 1 and fig["layout"]["sliders"][0]["active"] == 0
+    assert at.query_params["model"] == at.session_state[k("task")] + "-" + at.session_state[k("arch")]
+    assert at.query_params["strategy"] == "greedy" and at.query_params["step"] == "0"
+    assert at.query_params["text"] == at.session_state[k("text")]
+    assert at.download_button  # trace JSON and matrix CSV
+
+
+def test_step_type_decode_and_step_without_decoding_again(count_decodes):
+    at = start(STEP, model="reverse-lstm-attn", text="abc")
+    ok(at)
+    at.text_input(key=k("text")).input("abcdef").run()
+    ok(at)
+    assert count_decodes["decode"] == 2
+    assert at.query_params["text"] == "abcdef"
+    fig = charts(at)[0]
+    assert fig["layout"]["xaxis"]["ticktext"][:2] == ["a ·0", "b ·1"]
+    steps = len(fig["frames"])
+    at.button(key="b.step.next").click().run()
+    at.button(key="b.step.next").click().run()
+    assert at.session_state[k("step")] == 2 and at.query_params["step"] == "2"
+    assert charts(at)[0]["layout"]["sliders"][0]["active"] == 2
+    at.slider(key=k("step")).set_value(steps - 1).run()
+    assert charts(at)[0]["layout"]["sliders"][0]["active"] == steps - 1
+    at.button(key="b.step.first").click().run()
+    assert at.session_state[k("step")] == 0
+    at.button(key="b.step.last").click().run()
+    assert at.session_state[k("step")] == steps - 1
+    ok(at)
+    assert count_decodes["decode"] == 2  # stepping indexes into the cached trace
+
+
+def test_step_switch_model_and_transformer_pickers():
+    at = start(STEP, model="dates-lstm-attn")
+    at.selectbox(key=k("task")).set_value("reverse").run()
+    ok(at)
+    assert at.session_state[k("text")] == ui.examples("reverse")[0]["text"]  # the new task's example
+    at.segmented_control(key=k("arch")).set_value("transformer").run()
+    ok(at)
+    assert at.query_params["model"] == "reverse-transformer"
+    assert at.selectbox(key=k("layer")).value == 2  # last layer by default
+    assert at.segmented_control(key=k("head")).value == "mean"
+    assert at.query_params["head"] == "mean" and at.query_params["layer"] == "2"
+    mean_z = arr(charts(at)[0]["data"][0]["z"])
+    at.segmented_control(key=k("head")).set_value(3).run()
+    ok(at)
+    assert not np.allclose(arr(charts(at)[0]["data"][0]["z"]), mean_z)
+    assert at.query_params["head"] == "3"
+
+
+def test_plain_lstm_shows_the_bottleneck():
+    at = start(STEP, model="reverse-lstm", text="hello")
+    ok(at)
+    assert "no attention" in " ".join(e.value for e in at.info)
+    fig = charts(at)[0]
+    assert fig["data"][0]["type"] == "heatmap"
+    assert fig["layout"]["xaxis"]["ticktext"][0] == "c0"  # dimensions of the context vector
+    z = arr(fig["data"][0]["z"])
+    assert z.ndim == 2 and (z == z[0]).all()  # the same vector c at every step
+
+
+@pytest.mark.parametrize("strategy,widget", [("beam", "beam"), ("sample", "temperature"), ("forced", "target")])
+def test_step_switch_strategy(strategy, widget):
+    at = start(STEP, model="reverse-lstm-attn", text="abcd")
+    at.segmented_control(key=k("strategy")).set_value(strategy).run()
+    ok(at)
+    assert at.query_params["strategy"] == strategy
+    assert k(widget) in at.session_state
+    if strategy == "forced":
+        assert at.session_state[k("target")] == "dcba"  # the true output, filled in
+        assert charts(at)[0]["layout"]["yaxis"]["ticktext"][:4] == ["d ·0", "c ·1", "b ·2", "a ·3"]
+        assert at.query_params["target"] == "dcba"
+    if strategy == "beam":
+        at.slider(key=k("beam")).set_value(3).run()
+        ok(at)
+        assert at.query_params["beam"] == "3"
+        assert at.expander and "final beam" in at.expander[0].label
+    if strategy == "sample":
+        at.number_input(key=k("seed")).set_value(7).run()
+        assert at.query_params["seed"] == "7" and at.query_params["temperature"] == "1.0"
+
+
+def test_forced_without_target_asks_for_one():
+    at = start(STEP, model="reverse-lstm-attn", text="abcd", strategy="forced")
+    ok(at)
+    assert any("needs a target" in e.value for e in at.error)
+    assert not at.get("plotly_chart")
+
+
+def test_whatif_branches_and_goes_back(count_decodes):
+    at = start(STEP, model="reverse-transformer", text="abcde", step="1")
+    ok(at)
+    original = charts(at)[0]["layout"]["yaxis"]["ticktext"]
+    at.button(key="b.step.whatif.0").click().run()
+    ok(at)
+    assert count_decodes["whatif"] == 1
+    assert any("What-if branch" in e.value for e in at.info)
+    branch = charts(at)[0]["layout"]["yaxis"]["ticktext"]
+    assert branch != original and branch[1].startswith("✎")  # the edited step is marked
+    assert at.query_params["whatif"].startswith("1:")
+    at.button(key="b.step.reset").click().run()
+    ok(at)
+    assert not any("What-if branch" in e.value for e in at.info)
+    assert charts(at)[0]["layout"]["yaxis"]["ticktext"] == original
+    assert "whatif" not in at.query_params
+    assert count_decodes["decode"] == 1  # the original was kept, not decoded again
+
+
+def test_query_params_restore_the_exact_view():
+    at = start(STEP, model="dates-transformer", text="20.07.1969", strategy="beam", beam="3", step="4",
+               layer="1", head="2", gold="1")
+    ok(at)
+    s = at.session_state
+    assert (s[k("task")], s[k("arch")], s[k("text")]) == ("dates", "transformer", "20.07.1969")
+    assert (s[k("strategy")], s[k("beam")], s[k("step")], s[k("layer")], s[k("head")]) == ("beam", 3, 4, 1, 2)
+    assert s[k("gold")] is True
+    fig = charts(at)[0]
+    assert fig["layout"]["sliders"][0]["active"] == 4
+    assert any(t["type"] == "scatter" and t["name"] == "true alignment" for t in fig["data"])
+    assert dict(at.query_params) == {"model": "dates-transformer", "text": "20.07.1969", "strategy": "beam",
+                                     "beam": "3", "step": "4", "layer": "1", "head": "2", "gold": "1"}
+
+
+def test_query_params_restore_a_whatif():
+    at = start(STEP, model="reverse-lstm-attn", text="abc", whatif="0:z")
+    ok(at)
+    assert any("What-if branch" in e.value for e in at.info)
+    assert charts(at)[0]["layout"]["yaxis"]["ticktext"][0] == "✎ z ·0"
+
+
+def test_a_link_with_new_query_params_reopens_its_view():
+    at = start(STEP, model="reverse-lstm-attn", text="abc")
+    at.segmented_control(key=k("strategy")).set_value("beam").run()
+    assert at.query_params["strategy"] == "beam"
+    at.query_params.clear()
+    at.query_params.update({"model": "reverse-transformer", "text": "xyz"})  # e.g. a link on the home page
+    at.run()
+    ok(at)
+    s = at.session_state
+    assert (s[k("arch")], s[k("text")], s[k("strategy")]) == ("transformer", "xyz", "greedy")
+
+
+def test_widgets_survive_a_visit_to_another_page():
+    at = start(STEP, model="reverse-transformer", text="hello", strategy="beam", beam="2", step="1")
+    at.query_params.clear()  # the browser clears them when the sidebar switches page
+    at.switch_page(COMPARE).run()
+    ok(at)
+    at.query_params.clear()
+    at.switch_page(STEP).run()
+    ok(at)
+    assert dict(at.query_params) == {"model": "reverse-transformer", "text": "hello", "strategy": "beam",
+                                     "beam": "2", "step": "1", "layer": "2", "head": "mean"}
+
+
+def test_bad_query_params_are_ignored():
+    at = start(STEP, model="no-such-model", strategy="telepathy", step="-3", beam="999", head="x", whatif="q")
+    ok(at)
+    assert at.session_state[k("strategy")] == "greedy"
+    assert at.query_params["step"] == "0"
+
+
+def test_empty_long_and_unknown_input():
+    at = start(STEP, model="reverse-lstm-attn", text="abc")
+    at.text_input(key=k("text")).input("   ").run()
+    ok(at)
+    assert any("Type a sentence" in e.value for e in at.info)
+    assert not at.get("plotly_chart")
+    at.text_input(key=k("text")).input("ab" * 60).run()
+    ok(at)
+    assert any("only the first 100 tokens" in e.value for e in at.warning)
+    at.text_input(key=k("text")).input("ab7c").run()
+    ok(at)
+    assert any("Not in the model's vocabulary" in e.value and "7" in e.value for e in at.warning)
+    assert "?" in charts(at)[0]["layout"]["xaxis"]["ticktext"][2]
+
+
+def test_typed_html_is_never_rendered():
+    at = start(STEP, model="dates-lstm-attn", text="<b>9</b> May 2018 <script>x</script>")
+    ok(at)
+    shown = [e for kind in ("markdown", "caption", "info", "warning", "error") for e in getattr(at, kind)]
+    typed = [e for e in shown if "\\<" in e.value]  # '<' escaped for Markdown
+    assert typed  # the source line shows what was typed...
+    assert not any(getattr(e.proto, "allow_html", False) for e in shown)  # ...never as HTML
+    assert all("<b>" not in e.value and "<script" not in e.value for e in shown)
+    assert not at.get("html")
+    ticks = charts(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert "&lt; ·0" in ticks[0]
+
+
+def test_gold_toggle_disabled_for_unparseable_dates():
+    at = start(STEP, model="dates-lstm-attn", text="next tuesday")
+    ok(at)
+    assert at.toggle(key=k("gold")).disabled
+    assert "No true alignment" in texts(at)
+
+
+def test_an_unexpected_error_never_shows_a_traceback(monkeypatch):
+    def boom():
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ui, "zoo", boom)
+    at = start(STEP)
+    ok(at)
+    assert any("unexpected problem" in e.value and "disk on fire" in e.value for e in at.error)
+    assert at.sidebar.radio  # the router and the sidebar still render
+
+
+def test_broken_checkpoint_shows_an_error_and_others_work(own_checkpoints):
+    weights = own_checkpoints / "dates-transformer" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    at = start(STEP, model="dates-transformer")
+    ok(at)
+    assert any("cannot be loaded" in e.value for e in at.error)
+    at.segmented_control(key=k("arch")).set_value("lstm-attn").run()
+    ok(at)
+    assert not at.error and at.get("plotly_chart")
+
+
+# --- compare ----------------------------------------------------------------------------
+
+def test_compare_page_side_by_side(count_decodes):
+    at = start(COMPARE, task="reverse", text="abcdef")
+    ok(at)
+    assert not at.error
+    figs = charts(at)
+    assert len(figs) == 3  # one per architecture; no metrics yet, so no quality chart
+    assert "Not evaluated yet" in texts(at)
+    assert "stacked" not in texts(at)  # short input: the charts fit their columns
+    assert at.query_params["archs"] == "lstm,lstm-attn,transformer"
+    decodes = count_decodes["decode"]
+    at.slider(key=k("step", "compare")).set_value(3).run()
+    ok(at)
+    assert count_decodes["decode"] == decodes
+    for fig in charts(at):
+        assert fig["layout"]["shapes"][0]["y0"] == 2.5  # all stepped together
+    assert at.query_params["step"] == "3"
+
+
+def test_compare_stacks_long_inputs():
+    at = start(COMPARE, task="reverse", text="abcdefghijklmnopqrstuvwxyz")
+    ok(at)
+    assert "stacked" in texts(at)
+    lefts = {fig["layout"]["margin"]["l"] for fig in charts(at)}
+    assert len(lefts) == 1  # one left margin: the source columns line up
+
+
+def test_compare_quality_by_length(own_checkpoints):
+    for arch, values in (("lstm", [0.9, 0.3]), ("lstm-attn", [0.99, 0.95]), ("transformer", [0.99, 0.98])):
+        (own_checkpoints / f"reverse-{arch}" / "metrics.json").write_text(json.dumps({
+            "metrics": {"exact": values[-1]},
+            "by_length": [{"bucket": "1-10", "n": 500, "exact": values[0]},
+                          {"bucket": "31-40", "n": 500, "exact": values[1]}]}))
+    at = start(COMPARE, task="reverse", text="abc", archs="lstm,transformer")
+    ok(at)
+    figs = charts(at)
+    assert len(figs) == 3  # two models + the quality chart
+    quality = figs[-1]
+    assert [t["name"] for t in quality["data"]] == ["lstm", "lstm-attn", "transformer"]
+    assert quality["data"][0]["y"] == [0.9, 0.3]
+    assert "why attention was invented" in texts(at)
+
+
+def test_compare_with_a_broken_model(own_checkpoints):
+    (own_checkpoints / "dates-lstm" / "model.safetensors").write_bytes(b"garbage")
+    at = start(COMPARE, task="dates", text="2099/12/31")
+    ok(at)
+    assert len(at.error) == 1 and "dates\\-lstm" in at.error[0].value
+    assert len(charts(at)) == 2

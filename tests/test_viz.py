@@ -1,0 +1,221 @@
+"""Pure figure builders and the analysis helpers behind them: no Streamlit, tiny models."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from conftest import tiny_model
+
+import seq2seq
+from seq2seq import analysis, viz
+from seq2seq.data import date_example, reverse_example
+
+
+@pytest.fixture(scope="module")
+def traces():
+    """One greedy trace per architecture on a date with a repeated character."""
+    out = {}
+    for arch in ("lstm", "lstm-attn", "transformer"):
+        model = tiny_model(arch, "dates")
+        out[arch] = seq2seq.decode(model, "Wednesday, 9 May 2018", "greedy", max_len=8)
+    return out
+
+
+def _heat(fig):
+    return next(t for t in fig.data if t.type == "heatmap")
+
+
+def test_labels_are_unique_and_escaped(traces):
+    fig = viz.step_figure(traces["transformer"], analysis.cross_matrix(traces["transformer"]), step=2)
+    ticks = list(fig.layout.xaxis.ticktext)
+    assert len(ticks) == len(traces["transformer"].src_tokens)
+    assert len(set(ticks)) == len(ticks)  # 'd', 'a', 'y', ' ' repeat in the source
+    assert ticks[-1] == "&lt;/s&gt; ·21"  # Plotly would read a raw "</s>" as a tag
+    assert len(set(fig.layout.yaxis.ticktext)) == traces["transformer"].steps
+
+
+def test_step_figure_shapes_and_frames(traces):
+    tr = traces["lstm-attn"]
+    m = analysis.cross_matrix(tr)
+    fig = viz.step_figure(tr, m, step=3)
+    assert np.asarray(_heat(fig).z).shape == (tr.steps, len(tr.src_tokens))
+    assert len(fig.frames) == tr.steps
+    assert [f.name for f in fig.frames] == [str(t) for t in range(tr.steps)]
+    slider = fig.layout.sliders[0]
+    assert slider.active == 3
+    assert all(s.args[1]["frame"]["redraw"] for s in slider.steps)  # heatmaps need redraw in Streamlit
+    play = fig.layout.updatemenus[0].buttons[0]
+    assert play.method == "animate" and play.args[1]["frame"]["redraw"]
+
+
+def test_highlighted_row_and_veil(traces):
+    tr = traces["lstm-attn"]
+    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=3)
+    outline, veil = fig.layout.shapes
+    assert (outline.y0, outline.y1) == (2.5, 3.5)  # row 3
+    assert (veil.y0, veil.y1) == (3.5, tr.steps - 0.5)  # the rows not decoded yet
+    last = viz.step_figure(tr, analysis.cross_matrix(tr), step=tr.steps - 1, frames=False)
+    assert len(last.layout.shapes) == 1  # nothing left to veil
+    # each frame moves the outline to its own row
+    assert fig.frames[5].layout.shapes[0].y0 == 4.5
+
+
+def test_strip_shows_the_weights_of_the_step(traces):
+    tr = traces["transformer"]
+    m = analysis.cross_matrix(tr, layer=1, head=2)
+    fig = viz.step_figure(tr, m, step=4)
+    strip = next(t for t in fig.data if t.type == "bar" and t.yaxis == "y2")
+    np.testing.assert_allclose(strip.y, m[4], rtol=1e-6)
+    frame_strip = fig.frames[1].data[0]
+    np.testing.assert_allclose(frame_strip.y, m[1], rtol=1e-6)
+
+
+def test_hover_names_the_pair_and_the_exact_weight(traces):
+    tr = traces["lstm-attn"]
+    m = analysis.cross_matrix(tr)
+    fig = viz.step_figure(tr, m, step=0)
+    text = _heat(fig).text
+    cell = text[2][13]  # output step 2, source position 13 ('M')
+    assert f"{m[2, 13]:.4f}" in cell
+    assert "M ·13" in cell and cell.startswith(f"output {viz.esc(tr.tgt_tokens[2])} ·2")
+    assert "%{text}" in _heat(fig).hovertemplate
+    assert _heat(fig).colorbar.title.text  # a colour bar with a title
+
+
+def test_topk_panel_marks_the_chosen_token(traces):
+    tr = traces["transformer"]
+    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=1)
+    bars = next(t for t in fig.data if t.type == "bar" and t.orientation == "h")
+    assert list(bars.text) == [viz.esc(x) for x in tr.topk_tokens[1]]
+    chosen = [c == viz.HIGHLIGHT for c in bars.marker.color]
+    assert chosen[list(tr.topk_tokens[1]).index(tr.tgt_tokens[1])]
+
+
+def test_show_step_matches_a_fresh_figure(traces):
+    tr = traces["lstm-attn"]
+    m = analysis.cross_matrix(tr)
+    moved = viz.show_step(viz.step_figure(tr, m, step=0), 5)
+    fresh = viz.step_figure(tr, m, step=5)
+    assert moved.layout.sliders[0].active == 5
+    assert moved.layout.shapes == fresh.layout.shapes
+    assert moved.layout.title.text == fresh.layout.title.text
+    assert list(moved.data[1].y) == pytest.approx(list(fresh.data[1].y))
+
+
+def test_plain_lstm_shows_the_context_vector(traces):
+    tr = traces["lstm"]
+    assert analysis.cross_matrix(tr) is None
+    fig = viz.step_figure(tr, None, step=2)
+    z = np.asarray(_heat(fig).z)
+    assert z.shape == tr.context.shape
+    np.testing.assert_allclose(z, np.repeat(z[:1], len(z), axis=0))  # the same c at every step
+    assert not any(t.type == "bar" and t.yaxis == "y2" for t in fig.data)
+
+
+@pytest.mark.parametrize("n", [1, 5, 30, 60])
+def test_figures_grow_with_the_token_count(n):
+    rng = np.random.default_rng(0)
+    src = [f"w{i}" for i in range(n)] + ["</s>"]
+    tgt = [f"t{i}" for i in range(n)]
+    m = rng.dirichlet(np.ones(n + 1), size=n)
+    fig = viz.attention_figure(m, tgt, src)
+    plot_w = fig.layout.width - fig.layout.margin.l - fig.layout.margin.r
+    plot_h = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_w / (n + 1) >= 14 - 1e-9 or plot_w >= 14 * (n + 1)  # never a smear
+    assert plot_h / n >= 14
+    if n >= 30:
+        assert fig.layout.xaxis.tickangle == -90
+    json.loads(fig.to_json())
+
+
+def test_gold_markers_and_unknown_tokens():
+    src = list("cab") + ["</s>"]
+    gold = analysis.gold_alignment("reverse", src)
+    m = np.eye(4)[::-1][:3]
+    fig = viz.attention_figure(m, list("bac"), src, col_unknown=[False, True, False, False], gold=gold.matrix)
+    marks = next(t for t in fig.data if t.type == "scatter")
+    assert list(zip(marks.y, marks.x)) == [(0, 2), (1, 1), (2, 0)]
+    assert "?" in fig.layout.xaxis.ticktext[1] and "color" in fig.layout.xaxis.ticktext[1]
+
+
+def test_user_text_is_escaped():
+    fig = viz.attention_figure(np.ones((1, 2)) / 2, ["<b>x</b>"], ["<i>", "</s>"])
+    assert "<b>" not in "".join(fig.layout.yaxis.ticktext)
+    assert fig.layout.xaxis.ticktext[0] == "&lt;i&gt; ·0"
+
+
+def test_export_config_offers_png_and_svg():
+    assert viz.export_config("a", "png")["toImageButtonOptions"]["format"] == "png"
+    assert viz.export_config("a", "svg")["toImageButtonOptions"]["format"] == "svg"
+    assert viz.export_config("a", "bogus")["toImageButtonOptions"]["format"] == "png"
+
+
+def test_quality_figure_one_line_per_model():
+    fig = viz.quality_figure({"lstm": [("1-10", 0.9, 100), ("11-20", 0.4, 100)],
+                              "lstm-attn": [("1-10", 0.99, 100), ("11-20", 0.97, None)]}, "exact")
+    assert [t.name for t in fig.data] == ["lstm", "lstm-attn"]
+    assert "exact" in fig.layout.yaxis.title.text
+
+
+def test_demo_figure_builds():
+    fig = viz.demo_figure()
+    assert np.asarray(_heat(fig).z).shape == (11, 11)
+
+
+# --- analysis ------------------------------------------------------------------------
+
+def test_mean_over_heads(traces):
+    tr = traces["transformer"]
+    mean = analysis.cross_matrix(tr, layer=0)
+    np.testing.assert_allclose(mean, tr.cross_weights[:, 0].mean(axis=1))
+    np.testing.assert_allclose(mean.sum(axis=1), 1, rtol=1e-5)
+    np.testing.assert_array_equal(analysis.cross_matrix(tr, 1, 3), tr.cross_weights[:, 1, 3])
+
+
+def test_gold_alignment_reverse_matches_the_generator():
+    gold = analysis.gold_alignment("reverse", list("hello") + ["</s>"])
+    ex = reverse_example("hello")
+    assert gold.target == ex.tgt
+    assert [tuple(np.nonzero(r)[0]) for r in gold.matrix] == [tuple(a) for a in ex.align]
+
+
+@pytest.mark.parametrize("fmt", range(12))
+def test_gold_alignment_dates_regenerates_every_format(fmt):
+    ex = date_example(dt.date(1987, 3, 14), fmt)
+    gold = analysis.gold_alignment("dates", list(" ".join(ex.src.split())) + ["</s>"])
+    assert gold.target == "1987-03-14"
+    assert [tuple(np.nonzero(r)[0]) for r in gold.matrix] == [tuple(a) for a in ex.align]
+
+
+def test_gold_alignment_unknown_cases():
+    assert not analysis.gold_alignment("dates", list("next tuesday") + ["</s>"]).known
+    assert not analysis.gold_alignment("en-zh", ["i", "like", "tea", "</s>"]).known
+    wrong_day = analysis.gold_alignment("dates", list("Tuesday, 9 May 2018") + ["</s>"])
+    assert wrong_day.known and "Wednesday" in wrong_day.note
+    assert np.nonzero(wrong_day.matrix[0])[0].tolist() == [15]  # the '2' of 2018
+
+
+def test_metrics_helpers_are_defensive():
+    assert analysis.metric_summary(None) == ""
+    assert analysis.metric_summary({"metrics": {"bleu": 23.456, "note": "x"}}) == "bleu 23.5"
+    name, rows = analysis.by_length({"by_length": [{"bucket": "1-4", "n": 10, "bleu": 30.0}, {"oops": 1}, "junk"]})
+    assert name == "bleu" and rows == [("1-4", 30.0, 10)]
+    assert analysis.by_length({"by_length": "nope"}) == (None, [])
+    assert analysis.clamp_step("7", 5) == 4 and analysis.clamp_step("x", 5) == 0 and analysis.clamp_step(3, 0) == 0
+
+
+@pytest.mark.parametrize("n,all_labels", [(20, True), (60, True), (100, False)])
+def test_long_inputs_fit_the_page(n, all_labels):
+    model = tiny_model("transformer", "reverse")
+    tr = seq2seq.decode(model, ("abcdefghij" * 10)[:n], max_len=6)
+    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=0)
+    S = n + 1
+    assert fig.layout.width <= 1100
+    heat_px = (fig.layout.width - fig.layout.margin.l - fig.layout.margin.r) * fig.layout.xaxis.domain[1]
+    assert heat_px / S >= viz.MIN_CELL - 1e-6  # one clear cell per token, never a smear
+    assert (len(fig.layout.xaxis.ticktext) == S) == all_labels  # beyond ~70 tokens every n-th label
+    if n > 20:
+        assert fig.layout.yaxis3.domain[0] == 0  # the top-k panel moved under the chart
