@@ -18,7 +18,7 @@ import numpy as np
 from .data import MONTHS, MONTHS_ABBR, N_DATE_FORMATS, WEEKDAYS, Example, date_example, reverse_example
 from .tokenize import EOS
 
-METRIC_KEYS = ("exact", "bleu", "chrf", "accuracy", "token_accuracy")  # by_length value, first found
+METRIC_KEYS = ("bleu", "exact", "chrf", "token_acc", "accuracy", "token_accuracy")  # by_length value, first found
 
 
 def head_matrix(weights, layer: int = -1, head: int | None = None) -> np.ndarray | None:
