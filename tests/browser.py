@@ -86,10 +86,9 @@ def browser(width: int = 1400, height: int = 900):
             b.close()
 
 
-def wait_idle(page, timeout: float = 60_000):
-    """Wait until Streamlit has finished running the script (no 'Running...' status)."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    page.wait_for_function(
-        """() => { const s = document.querySelector('[data-testid="stStatusWidget"]');
-                   return !s || !s.innerText.includes('Running'); }""", timeout=timeout)
-    page.wait_for_timeout(300)
+def wait_idle(page, timeout: float = 60_000, quiet_ms: int = 400):
+    """Wait until Streamlit has finished running the script: the app element says
+    data-test-script-state="notRunning" (what Streamlit's own e2e tests read) and stays so."""
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
+    page.wait_for_timeout(quiet_ms)
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=timeout)
