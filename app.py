@@ -8,13 +8,18 @@ import streamlit as st
 
 import ui
 
-st.set_page_config(page_title="Attention Lab", page_icon=str(ui.ASSETS / "icon.png"), layout="wide")
+st.set_page_config(page_title="Attention Lab", page_icon=str(ui.ASSETS / "icon.png"), layout="wide",
+                   initial_sidebar_state=ui.sidebar_state())
 
 PAGES = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
     st.Page("pages/step.py", title="Step through decoding", icon=":material/step_over:", url_path="step"),
     st.Page("pages/compare.py", title="Compare architectures", icon=":material/compare:", url_path="compare"),
-    # Later: self-attention explorer, inside attention, model cards, presentation mode -- one line each.
+    # Each file is named as its URL path: a deep link as a fresh server's first request then finds it
+    # (see ui._router_first).
+    st.Page("pages/self-attention.py", title="Self-attention", icon=":material/grid_view:", url_path="self-attention"),
+    st.Page("pages/inside.py", title="Inside attention", icon=":material/function:", url_path="inside"),
+    st.Page("pages/cards.py", title="Model cards", icon=":material/badge:", url_path="cards"),
 ]
 
 page = st.navigation(PAGES)

@@ -17,6 +17,14 @@ Persistence
     Value widgets use keys made by `k(page, name)` ("v.<page>.<name>"); `keep_widgets`
     (called by app.py each run) stops Streamlit from dropping them while another page
     is shown, so going back to a page finds it as it was left.
+Shared view
+    The teaching pages (self-attention, inside attention, model cards) use the step
+    page's keys (`SHARED`): one model, input, decode, step, layer and head follow the
+    teacher from view to view, and the what-if branch with them.
+Presentation mode
+    A sidebar toggle kept in the URL (`present=1`) on every page: a fixed stylesheet
+    (larger text, no hints or help icons, less chrome) and `present=True` for every
+    figure builder (larger fonts, tick labels and cells).
 """
 
 from __future__ import annotations
@@ -26,11 +34,13 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 import seq2seq
-from seq2seq import analysis, viz
+from seq2seq import analysis, explain, viz
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
 from seq2seq.tokenize import EOS
@@ -52,6 +62,9 @@ FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached 
 URL_READ = "_url_read."  # + page: that page's query parameters were read this session
 EDITS = "_edits."  # + page: {"base": trace key or None, "edits": [(step, token), ...]} what-if chain
 PERSIST = "v."  # prefix of value-widget keys that survive page switches
+PRESENT = "present"  # sidebar toggle: presentation mode
+PRESENT_SEEN = "_present_url"  # the URL's `present` value this session last read or wrote
+SHARED = "step"  # the page whose widget keys the teaching pages share (see "Shared view" above)
 
 
 def k(page: str, name: str) -> str:
@@ -64,6 +77,7 @@ def k(page: str, name: str) -> str:
 Q_MODEL, Q_TASK, Q_ARCHS, Q_TEXT, Q_STRATEGY, Q_STEP = "model", "task", "archs", "text", "strategy", "step"
 Q_LAYER, Q_HEAD, Q_BEAM, Q_TEMPERATURE, Q_TOP_K, Q_SEED = "layer", "head", "beam", "temperature", "top_k", "seed"
 Q_TARGET, Q_GOLD, Q_WHATIF = "target", "gold", "whatif"
+Q_KIND, Q_POS, Q_PRESENT = "kind", "pos", "present"  # attention kind, query position (encoder), presentation
 MAX_TEXT = 1000  # characters typed into a text box (the model reads MAX_SOURCE_TOKENS tokens)
 
 
@@ -92,7 +106,8 @@ def _float(v, lo, hi):
 
 
 def _url_now() -> dict:
-    return {name: st.query_params.get_all(name) for name in st.query_params}
+    """The page's view in the URL (presentation mode belongs to the session, not to a page)."""
+    return {name: st.query_params.get_all(name) for name in st.query_params if name != Q_PRESENT}
 
 
 def restore_url(page: str, zoo: dict):
@@ -138,6 +153,11 @@ def restore_url(page: str, zoo: dict):
         put(k(page, Q_TARGET), q[Q_TARGET][:MAX_TEXT])
     if Q_GOLD in q:
         put(k(page, Q_GOLD), q[Q_GOLD].lower() in ("1", "true", "on", "yes"))
+    if q.get(Q_KIND) in analysis.KINDS:
+        put(k(page, Q_KIND), q[Q_KIND])
+    pos = _int(q.get(Q_POS, ""), 0, 10_000)
+    if pos is not None:
+        put(k(page, Q_POS), pos)
     edits = []
     for item in q.get_all(Q_WHATIF):
         step, _, token = item.partition(":")
@@ -153,6 +173,8 @@ def write_url(page: str, params: dict):
         if v is None or v == "" or v == []:
             continue
         clean[name] = [str(x) for x in v] if isinstance(v, list) else str(v)
+    if presenting():
+        clean[Q_PRESENT] = "1"
     current = {name: (st.query_params.get_all(name) if isinstance(v, list) else st.query_params.get(name))
                for name, v in clean.items()}
     if current != clean or set(st.query_params.keys()) != set(clean):
@@ -171,6 +193,64 @@ def _valid(key: str, options, default):
         st.session_state[key] = default
 
 
+# --- presentation mode ---------------------------------------------------------------------
+
+# A fixed stylesheet -- never built from user text. Sized for a 1280 x 720 projector.
+PRESENT_CSS = """<style>
+/* Attention Lab presentation mode: larger text, no hints, less chrome */
+html { font-size: 18px; }
+[data-testid="stHeader"] { background: transparent; }
+[data-testid="stMainBlockContainer"] { padding: 2.6rem 1.5rem 3rem 1.5rem; max-width: none; }
+[data-testid="stMainBlockContainer"] h1 { font-size: 2.2rem; padding-top: 0; }
+[data-testid="stMainBlockContainer"] h2, [data-testid="stMainBlockContainer"] h3 { font-size: 1.55rem; }
+[data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 1.12rem; }
+[data-testid="stCaptionContainer"], [data-testid="stTooltipIcon"] button[aria-label^="Help for"],
+[data-testid="stDecoration"], [data-testid="stToolbarActions"], [data-testid="stAppDeployButton"] { display: none; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+  font-size: 2.2rem; }
+[data-testid="stMain"] input, [data-testid="stMain"] [data-baseweb="select"] { font-size: 1rem; }
+.katex { font-size: 1.2em; }
+</style>"""
+
+
+def presenting() -> bool:
+    """Presentation mode is on in this session."""
+    return bool(st.session_state.get(PRESENT, False))
+
+
+def sidebar_state() -> str:
+    """The sidebar's state for st.set_page_config: collapsed in presentation mode (more room
+    on a 1280-pixel projector), else automatic. Reads `present` from the URL first, so
+    a link with present=1 opens with the sidebar folded away. (Streamlit applies it only
+    when it changes, so a sidebar opened by hand stays open.)"""
+    _present_from_url()
+    return "collapsed" if presenting() else "auto"
+
+
+def _present_from_url():
+    """A link with present=1 (or 0) switches presentation mode on (off); a URL without it
+    leaves the session's choice (the browser drops parameters when the sidebar changes page)."""
+    q = st.query_params.get(Q_PRESENT)
+    if q is not None and q != st.session_state.get(PRESENT_SEEN):
+        st.session_state[PRESENT] = q.lower() in ("1", "true", "on", "yes")
+
+
+def _present_to_url():
+    want = "1" if presenting() else None
+    if st.query_params.get(Q_PRESENT) != want:
+        if want:
+            st.query_params[Q_PRESENT] = want
+        else:
+            del st.query_params[Q_PRESENT]
+    st.session_state[PRESENT_SEEN] = want
+
+
+def hint(text: str):
+    """A hint for someone exploring alone: a caption, left out in presentation mode."""
+    if not presenting():
+        st.caption(text)
+
+
 # --- text safety -------------------------------------------------------------------------
 
 _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=^")
@@ -179,6 +259,11 @@ _MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:=^")
 def md(text) -> str:
     """Text as Markdown shows it literally: a user's '**' or '<b>' stays as typed."""
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text)).replace("\n", " ")
+
+
+def code(text) -> str:
+    """Text as an inline code span (shown literally; Markdown escapes would show there)."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
 
 
 # --- the model zoo ---------------------------------------------------------------------
@@ -304,7 +389,7 @@ def known_target(task: str, model, text: str) -> str:
 # --- shared widgets ----------------------------------------------------------------------
 
 def sidebar():
-    """The sidebar every page shares: device, chart export format, a word on links."""
+    """The sidebar every page shares: device, chart export format, presentation mode, a word on links."""
     with st.sidebar:
         accel = seq2seq.resolve_device("auto").type
         if accel == "cpu":
@@ -318,6 +403,11 @@ def sidebar():
         st.radio("Chart download format", ("png", "svg"), key=EXPORT, horizontal=True, format_func=str.upper,
                  help="The camera button in a chart's toolbar (top right, on hover) saves the chart "
                       "in this format: PNG for slides, SVG for papers.")
+        st.toggle("Presentation mode", key=PRESENT,
+                  help="Larger text and charts, fewer hints: for a projector. Kept in the link (present=1).")
+        _present_to_url()
+        if presenting():
+            st.markdown(PRESENT_CSS, unsafe_allow_html=True)
         st.caption("The address bar always holds the current view: copy it to share a view or to put it "
                    "in slides; opening the link restores it exactly.")
 
@@ -394,7 +484,7 @@ def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
     """Strategy and its settings -> (strategy, keyword arguments for seq2seq.decode)."""
     sk = k(page, "strategy")
     _valid(sk, STRATEGIES, "greedy")
-    cols = st.columns([4, 2, 2, 2])
+    cols = st.columns([5 if presenting() else 4, 2, 2, 2])  # larger text: room for the four names
     with cols[0]:
         strategy = st.segmented_control("Decoding strategy", STRATEGIES, key=sk, required=True,
                                         format_func=STRATEGY_LABELS.get, on_change=_strategy_changed,
@@ -455,21 +545,29 @@ def step_control(page: str, steps: int) -> int:
     return st.session_state[key]
 
 
-def attention_pickers(page: str, trace) -> tuple[int, int | None]:
-    """Layer and head pickers for a Transformer (head None = mean over heads); RNN
-    attention has one layer and one head. Returns 0-based (layer, head)."""
-    if trace.cross_weights is None:
+KIND_LABELS = {"encoder": "Encoder self-attention", "decoder": "Decoder self-attention (masked)",
+               "cross": "Cross-attention"}
+LAYER_HELP = {"encoder": "Encoder layer whose self-attention is shown.",
+              "decoder": "Decoder layer whose masked self-attention is shown.",
+              "cross": "Decoder layer whose cross-attention is shown."}
+
+
+def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) -> tuple[int, int | None]:
+    """Layer and head pickers for a Transformer (head None = mean over heads, offered when
+    `mean`); RNN attention has one layer and one head. Returns 0-based (layer, head)."""
+    if kind == "cross" and trace.cross_weights is None:
         return -1, None
-    _, L, H, _ = trace.cross_weights.shape
+    L, H = analysis.attention_stack(trace, kind).weights.shape[:2]
     if L == 1 and H == 1:
         return 0, 0
+    heads = (["mean"] if mean else []) + list(range(1, H + 1))
     lk, hk = k(page, Q_LAYER), k(page, Q_HEAD)
     _valid(lk, range(1, L + 1), L)
-    _valid(hk, ["mean"] + list(range(1, H + 1)), "mean")
-    c1, c2 = st.columns([1, 3])
+    _valid(hk, heads, heads[0])
+    c1, c2 = st.columns([2, 7] if presenting() else [1, 3])  # larger text: room for every head's button
     layer = c1.selectbox("Layer", list(range(1, L + 1)), key=lk, format_func=lambda i: f"layer {i} of {L}",
-                         help="Decoder layer whose cross-attention is shown.")
-    head = c2.segmented_control("Head", ["mean"] + list(range(1, H + 1)), key=hk, required=True,
+                         help=LAYER_HELP[kind])
+    head = c2.segmented_control("Head", heads, key=hk, required=True,
                                 format_func=lambda h: "mean over heads" if h == "mean" else f"head {h}")
     return layer - 1, None if head == "mean" else head - 1
 
@@ -652,20 +750,27 @@ def output_line(trace, step: int) -> str:
     return " ".join(toks)
 
 
+def _trace_key(trace) -> tuple:
+    """What tells two traces apart, for the figure cache."""
+    return (trace.model, trace.device, trace.text, trace.strategy, repr(trace.params), tuple(trace.tgt_tokens),
+            trace.logprob)
+
+
 def step_figure(page: str, trace, matrix_view: tuple, gold, marks=(), step: int = 0, frames: bool = True,
                 topk: bool = True, left: int | None = None, max_width: int = viz.MAX_WIDTH):
     """The cached step figure of a trace and view, opened on `step` (no rebuild per step).
     matrix_view = (layer, head) for cross_matrix, or None for the context vector."""
     figs = _cache(FIGURES, 12)
-    key = (page, trace.model, trace.device, trace.text, trace.strategy, repr(trace.params), tuple(trace.tgt_tokens),
-           trace.logprob, matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
+    present = presenting()
+    key = (page, *_trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
+           present,
            # a figure with frames is moved to any step by show_step; one without is built per step
            "frames" if frames else step)
 
     def make():
         matrix = None if matrix_view is None else analysis.cross_matrix(trace, *matrix_view)
         return viz.step_figure(trace, matrix, step, gold=None if gold is None else gold.matrix, frames=frames,
-                               topk=topk, marks=marks, left=left, max_width=max_width)
+                               topk=topk, marks=marks, left=left, max_width=max_width, present=present)
 
     fig = _remember(figs, key, make, 12)
     return viz.show_step(fig, analysis.clamp_step(step, trace.steps))
@@ -713,7 +818,7 @@ def beam_view(page: str, trace, matrix_view):
     layer, head = matrix_view if matrix_view is not None else (-1, None)
     m = analysis.head_matrix(h.cross_weights, layer, head)
     plot(viz.attention_figure(m, h.tokens, trace.src_tokens, col_unknown=trace.src_unknown,
-                              title=f"beam hypothesis {i}"), filename(trace.model, "beam", i))
+                              title=f"beam hypothesis {i}", present=presenting()), filename(trace.model, "beam", i))
 
 
 def step_url(name, text, strategy, params, step=None, view=None, gold=None, edits=()) -> dict:
@@ -757,7 +862,7 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
     side: yes while each fits its column with legible cells, else stacked at full width
     with one left margin, so their source columns line up."""
     traces = [tr for _, tr, _ in runs if tr is not None]
-    left = max(viz.left_margin(tr.tgt_tokens) for tr in traces)
+    left = max(viz.left_margin(tr.tgt_tokens, present=presenting()) for tr in traces)
 
     def build(max_width):
         figs = {}
@@ -772,7 +877,8 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
 
     narrow = build(MAIN_WIDTH // max(len(runs), 1) - 10)
     attention = [arch for arch, tr, _ in runs if tr is not None and tr.has_attention]
-    if all(viz.cell_width(narrow[a]) >= SIDE_BY_SIDE_CELL for a in attention):
+    least = SIDE_BY_SIDE_CELL * (1.5 if presenting() else 1)  # larger labels need wider cells
+    if all(viz.cell_width(narrow[a]) >= least for a in attention):
         return narrow, True
     return build(viz.MAX_WIDTH), False
 
@@ -788,7 +894,325 @@ def quality_chart(zoo: dict, task: str):
             metric = metric or m
         else:
             missing.append(name)
-    return (viz.quality_figure(series, metric) if series else None), missing
+    return (viz.quality_figure(series, metric, present=presenting()) if series else None), missing
+
+
+# --- the teaching pages: the shared view ----------------------------------------------------
+
+@dataclass
+class View:
+    """What the teaching pages share with the step page: model, input, settings, the decode."""
+
+    task: str
+    arch: str
+    name: str
+    text: str
+    strategy: str
+    params: dict
+    archs: list = field(default_factory=list)  # the architectures trained for this task
+    model: object = None
+    dec: Decoded | None = None
+
+    @property
+    def trace(self):
+        return None if self.dec is None else self.dec.trace
+
+    def url(self, step=None, layer_head=None, kind=None, pos=None) -> dict:
+        """Query parameters of this view on a teaching page (layer and head 0-based in, 1-based out)."""
+        q = step_url(self.name, self.text, self.strategy, self.params, step, layer_head, None,
+                     self.dec.edits if self.dec else ())
+        q[Q_KIND], q[Q_POS] = kind, pos
+        return q
+
+    def step_link(self) -> dict:
+        """Query parameters that open this model and input on the step page (for st.page_link)."""
+        return {name: v for name, v in step_url(self.name, self.text, self.strategy, self.params).items()
+                if v not in (None, "", [])}
+
+
+def shared_view(decode: bool = True) -> View:
+    """Model and input pickers on the step page's keys (so every view shows the same model,
+    input and step), then, with `decode`, the model and the decode with its what-if branch
+    (see `decode_view`)."""
+    found = zoo()
+    if not found:
+        no_models()
+        st.stop()
+    restore_url(SHARED, found)
+    task, arch, name = model_picker(SHARED, found)
+    text = text_picker(SHARED, task)
+    current = st.session_state.get(k(SHARED, "strategy"))
+    with st.expander(f"Decoding strategy: {STRATEGY_LABELS.get(current, STRATEGY_LABELS['greedy'])}"):
+        strategy, params = strategy_picker(SHARED, task, name)
+    view = View(task, arch, name, text, strategy, params, list(found[task]))
+    if decode:
+        decode_view(view)
+    return view
+
+
+def decode_view(view: View):
+    """Load the view's model and decode its input (cached; the step page's what-if branch
+    included). Says what is wrong and stops the page (its URL written) when there is
+    nothing to show."""
+    name, text, strategy, params = view.name, view.text, view.strategy, view.params
+
+    def stop():
+        write_url(SHARED, view.url())
+        st.stop()
+
+    view.model, error = load_model(name)
+    if error:
+        st.error(error)
+        hint("The other models keep working: pick another architecture or task above.")
+        stop()
+    if not text.strip():
+        st.info("Type a sentence (or pick an example) to decode.")
+        stop()
+    with st.spinner("Decoding…"):
+        view.dec = decode_with_edits(SHARED, view.model, text, strategy, params)
+    if view.dec.error:
+        st.error(f"Cannot decode this input: {md(view.dec.error)}.")
+        view.dec = None
+        stop()
+    branch_bar(SHARED, view.dec)
+    return view
+
+
+def switch_arch(arch: str):
+    """A button's callback: show this architecture of the current task."""
+    st.session_state[k(SHARED, "arch")] = arch
+
+
+def kind_picker(kinds=analysis.KINDS) -> str:
+    """Encoder self-attention, masked decoder self-attention or cross-attention (shared
+    by the self-attention and inside pages)."""
+    key = k(SHARED, Q_KIND)
+    _valid(key, kinds, kinds[0])
+    return st.segmented_control("Attention", kinds, key=key, required=True, format_func=KIND_LABELS.get)
+
+
+def position_picker(trace) -> int:
+    """The source position whose encoder self-attention is laid open (0-based)."""
+    key = k(SHARED, Q_POS)
+    S = len(trace.src_tokens)
+    _valid(key, range(S), 0)
+    names = seq2seq.labels(trace.src_tokens)
+    return st.selectbox("Query: source position", list(range(S)), key=key, format_func=lambda i: names[i],
+                        help="The encoder token whose attention over the source is laid open.")
+
+
+# --- the self-attention page ------------------------------------------------------------------
+
+ROLLOUT_NOTE = ("**Attention rollout** (Abnar & Zuidema, 2020) estimates how much each input token flows into "
+                "each position after all encoder layers: every layer's attention, averaged over heads, is mixed "
+                "with the residual connection as 0.5·I + 0.5·A, its rows are renormalised to sum to 1, and the "
+                "layers are multiplied from the first up (R = A′ₗ ⋯ A′₂ A′₁). Each row of the chart sums to 1.")
+
+
+def heads_figure(trace, kind: str, selected) -> go.Figure:
+    """Every head of every layer of one kind of attention (cached per trace and view)."""
+    present = presenting()
+
+    def make():
+        a = analysis.attention_stack(trace, kind)
+        names = ("output", "source") if kind == "cross" else ("query", "key")
+        return viz.heads_grid(a.weights, a.rows, a.cols, mask=a.mask, row_unknown=a.row_unknown,
+                              col_unknown=a.col_unknown, names=names, selected=selected, present=present,
+                              title=f"{KIND_LABELS[kind]}: every head of every layer")
+
+    return _remember(_cache(FIGURES, 12), ("heads", *_trace_key(trace), kind, selected, present), make, 12)
+
+
+def head_title(kind: str, layer: int, head: int | None) -> str:
+    """'Decoder self-attention (masked) · layer 2 · head 3' (0-based in; head None = mean)."""
+    who = "mean over heads" if head is None else f"head {head + 1}"
+    return f"{KIND_LABELS[kind]} · layer {layer + 1} · {who}"
+
+
+def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None = None) -> go.Figure:
+    """One head (or the mean over heads) enlarged, masked cells grey, hover with the token pair."""
+    a = analysis.attention_stack(trace, kind)
+    names = ("output", "source") if kind == "cross" else ("query", "key")
+    return viz.attention_figure(a.matrix(layer, head), a.rows, a.cols, row_unknown=a.row_unknown,
+                                col_unknown=a.col_unknown, mask=a.mask, names=names, large=True,
+                                step=None if kind == "encoder" else step, title=viz.esc(head_title(kind, layer, head)),
+                                present=presenting())
+
+
+def rollout_figure(trace) -> go.Figure:
+    """The encoder's attention rollout after all its layers (rows sum to 1)."""
+    R = explain.rollout(trace.enc_self_weights)[-1]  # (S, S) after the last layer
+    L = trace.enc_self_weights.shape[0]
+    return viz.attention_figure(R, trace.src_tokens, trace.src_tokens, row_unknown=trace.src_unknown,
+                                col_unknown=trace.src_unknown, what="rollout", names=("position", "input token"),
+                                large=True, title=f"Attention rollout through all {L} encoder layers",
+                                present=presenting())
+
+
+# --- the inside page ----------------------------------------------------------------------------
+
+def inside(trace, step: int, kind: str = "cross", layer: int = 0, head: int = 0):
+    """(explain.Inside, None) or (None, why there is none)."""
+    try:
+        return explain.inside(trace, step, kind, layer, head), None
+    except (ValueError, IndexError) as e:
+        return None, str(e)
+
+
+def key_tokens(trace, kind: str) -> tuple[list, list | None]:
+    """The tokens attention looks over: the source (encoder, cross) or the decoder inputs."""
+    return (list(trace.dec_inputs), None) if kind == "decoder" else (list(trace.src_tokens), list(trace.src_unknown))
+
+
+def scores_table(ins, tokens) -> pd.DataFrame:
+    """Per key token: the score e, the mask, the weight α the model used, and softmax(e)
+    recomputed from the scores (explain.Inside) -- the last two agree."""
+    rows = []
+    for j, name in enumerate(seq2seq.labels(tokens)):
+        allowed = bool(ins.mask[j])
+        rows.append({"token": name, "score e": float(ins.scores[j]) if allowed else None,
+                     "mask": "allowed" if allowed else "masked (−∞)", "weight α": float(ins.weights[j]),
+                     "softmax(e), recomputed": float(ins.recomputed[j])})
+    return pd.DataFrame(rows)
+
+
+def context_table(ins) -> pd.DataFrame:
+    """c_t as the model computed it next to Σ α h recomputed from the trace, per dimension."""
+    return pd.DataFrame({"dimension": range(len(ins.context)), "c_t (the model)": ins.context.astype(float),
+                         "Σ α h (recomputed)": ins.context_recomputed.astype(float)})
+
+
+def vector_table(rows: dict) -> pd.DataFrame:
+    """Vectors as columns ({name: (D,)}), one row per dimension."""
+    return pd.DataFrame({"dimension": range(len(next(iter(rows.values())))),
+                         **{name: np.asarray(v, float) for name, v in rows.items()}})
+
+
+def keys_table(ins, tokens) -> pd.DataFrame:
+    """The key matrix K: one row k_j per token, one column per dimension of d_k."""
+    return pd.DataFrame(np.asarray(ins.keys, float), index=seq2seq.labels(tokens),
+                        columns=[f"d{i}" for i in range(ins.keys.shape[1])])
+
+
+def numbers_width() -> int:
+    """Pixels of the inside page's right column (3/5 of the main column), where its charts go:
+    wider in presentation mode, where the sidebar is folded away and the margins are thin."""
+    return 680 if presenting() else 520
+
+
+def inside_figures(trace, ins, kind: str) -> dict[str, go.Figure]:
+    """The inside page's charts of one computation: {"scores", "qk" (Transformer), "context" (RNN)}."""
+    fit = dict(present=presenting(), max_width=numbers_width())
+    tokens, unknown = key_tokens(trace, kind)
+    out = {"scores": viz.softmax_figure(tokens, ins.scores, ins.weights, mask=ins.mask, unknown=unknown, **fit)}
+    if ins.query is not None:
+        out["qk"] = viz.qk_figure(ins.query, ins.keys, tokens, mask=ins.mask, key_unknown=unknown, **fit)
+    if ins.values is not None:
+        out["context"] = viz.context_figure(ins.values, ins.weights, ins.context, tokens, unknown=unknown, **fit)
+    return out
+
+
+def bottleneck_figure(trace, step: int) -> go.Figure:
+    """The plain LSTM's context vector c at the first, the current and the last step: the same."""
+    rows = {f"c at step {t} ({trace.tgt_tokens[t]})": trace.context[t]
+            for t in sorted({0, step, trace.steps - 1})}
+    return viz.vectors_figure(rows, title="The context vector every step receives", present=presenting(),
+                              max_width=numbers_width())
+
+
+def agreement(a, b) -> str:
+    """'exactly' or 'to within 1.5e-08': how closely two computations of the same numbers agree."""
+    gap = float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float)))) if len(a) else 0.0
+    return "exactly" if gap == 0 else f"to within {gap:.1e}"
+
+
+# --- the model cards page -------------------------------------------------------------------------
+
+DATA_CREDITS = {  # corpus file (config.json "data") -> its credit line
+    "cmn-eng.tsv": "English–Chinese sentence pairs from [Tatoeba](https://tatoeba.org) and its contributors, "
+                   "licensed [CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the export "
+                   "of [manythings.org/anki](https://www.manythings.org/anki/) (`cmn-eng.zip`).",
+}
+
+
+def read_train_log(name: str) -> tuple[list[dict], int] | None:
+    """(rows of train_log.jsonl, number of unreadable lines), or None without a log."""
+    try:
+        path = seq2seq.checkpoint.find(name) / "train_log.jsonl"
+        if not path.is_file():
+            return None
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (CheckpointError, OSError, UnicodeDecodeError):
+        return None
+    rows, bad = [], 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            bad += 1
+    return rows, bad
+
+
+def read_model_card(name: str) -> str | None:
+    """The folder's README.md (its model card), or None."""
+    try:
+        path = seq2seq.checkpoint.find(name) / "README.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (CheckpointError, OSError, UnicodeDecodeError):
+        return None
+
+
+def _cell(v):
+    """A table cell: numbers and text as they are, anything else as JSON text."""
+    if v is None or isinstance(v, (str, int, float, bool)):
+        return v
+    return json.dumps(v, ensure_ascii=False)
+
+
+def settings_table(d: dict, skip=()) -> pd.DataFrame:
+    """A dict as a two-column table (setting, value), values as text."""
+    return pd.DataFrame([{"setting": str(key), "value": str(_cell(v))} for key, v in (d or {}).items()
+                         if key not in skip])
+
+
+def records_table(rows) -> pd.DataFrame:
+    """A list of JSON objects as a table (non-objects dropped)."""
+    return pd.DataFrame([{key: _cell(v) for key, v in r.items()} for r in rows or [] if isinstance(r, dict)])
+
+
+def data_credit(info: dict) -> str:
+    """Markdown: where the model's training data comes from, read from its config.json."""
+    data, task = str(info.get("data") or ""), info.get("task")
+    if data.startswith("generated"):
+        return (f"**Generated** by this project (`seq2seq.data`, task {code(task)}): the true alignment of every "
+                "output token is known.")
+    credit = DATA_CREDITS.get(Path(data).name)
+    if credit:
+        sha = info.get("data_sha256")
+        return credit + (f" Corpus file {code(Path(data).name)}, sha256 {code(sha)}." if sha else "")
+    return f"Data: {code(data)}." if data else "The checkpoint does not say what data it was trained on."
+
+
+def training_figure(name: str):
+    """(figure or None, note or None) from the model's train_log.jsonl."""
+    log = read_train_log(name)
+    if log is None:
+        return None, "Training curves: not evaluated yet — this folder has no `train_log.jsonl`."
+    rows, bad = log
+    epochs, loss, dev_key, dev = analysis.training_curves(rows)
+    skipped = f" ({bad} unreadable line{'s' * (bad != 1)} skipped)" if bad else ""
+    if not epochs:
+        return None, f"Training curves: not evaluated yet — `train_log.jsonl` has no epochs{skipped}."
+    dev_name = dev_key.replace("dev_", "dev ") if dev_key else "dev"
+    fig = viz.training_figure(epochs, loss, dev, dev_name, title=f"Training curves ({len(epochs)} epochs)",
+                              present=presenting())
+    return fig, (f"Read from `train_log.jsonl`{skipped}." if skipped else None)
 
 
 # --- deep links on a fresh server ----------------------------------------------------------

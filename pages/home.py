@@ -51,6 +51,12 @@ st.markdown(
     "written that.\n"
     "- **Compare architectures**: one input through all three models, stepped together; and quality against "
     "input length for each, which shows why attention was invented.\n"
+    "- **Self-attention**: every head of every layer of a Transformer — the encoder's, the decoder's masked one "
+    "and the cross-attention — one head enlarged, and the encoder's attention rollout.\n"
+    "- **Inside attention**: the formulas, each next to its numbers for your model, input and step — scores, "
+    "softmax, context vector; queries, keys and the mask.\n"
+    "- **Model cards**: each model's configuration, training curves, test metrics and data.\n"
+    "- **Presentation mode** (sidebar): larger text and charts for a projector.\n"
     "- Every view lives in the address bar: copy it into your slides and it reopens exactly."
 )
 

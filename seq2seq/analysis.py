@@ -176,3 +176,76 @@ def by_length(metrics: dict | None) -> tuple[str | None, list[tuple[str, float, 
         name = key
         out.append((str(r["bucket"]), float(r[key]), r.get("n") if _number(r.get("n")) else None))
     return name, out
+
+
+# --- self-attention and cross-attention, every head ---------------------------------
+
+KINDS = ("encoder", "decoder", "cross")
+
+
+@dataclass(frozen=True)
+class AttentionStack:
+    """Every head of one kind of attention in a trace, the way the views draw it.
+
+    weights (layers, heads, Q, K)  softmax weights; row q attends over columns k
+    rows, cols   query and key tokens: source tokens (encoder), the decoder inputs
+                 "<s>", y_0, ... (decoder self-attention), output x source (cross)
+    mask (Q, K) bool or None   True where attending is allowed (the decoder's causal mask)
+    """
+
+    kind: str
+    weights: np.ndarray
+    rows: list
+    cols: list
+    row_unknown: list | None
+    col_unknown: list | None
+    mask: np.ndarray | None
+
+    @property
+    def layers(self) -> int:
+        return self.weights.shape[0]
+
+    @property
+    def heads(self) -> int:
+        return self.weights.shape[1]
+
+    def matrix(self, layer: int, head: int | None) -> np.ndarray:
+        """(Q, K) of one head, or the mean over the layer's heads (head None)."""
+        w = self.weights[layer]  # (H, Q, K)
+        return w.mean(0) if head is None else w[head]
+
+
+def attention_stack(trace, kind: str) -> AttentionStack:
+    """The encoder self-attention, masked decoder self-attention or cross-attention of a
+    trace as (layers, heads, query, key). Raises ValueError where the model has none."""
+    if kind == "encoder":
+        if trace.enc_self_weights is None:
+            raise ValueError(f"{trace.arch} has no encoder self-attention")
+        return AttentionStack(kind, np.asarray(trace.enc_self_weights), list(trace.src_tokens),
+                              list(trace.src_tokens), list(trace.src_unknown), list(trace.src_unknown), None)
+    if kind == "decoder":
+        if trace.dec_self_weights is None:
+            raise ValueError(f"{trace.arch} has no decoder self-attention")
+        return AttentionStack(kind, np.asarray(trace.dec_self_weights), list(trace.dec_inputs),
+                              list(trace.dec_inputs), None, None, np.asarray(trace.causal_mask, bool))
+    if kind == "cross":
+        if trace.cross_weights is None:
+            raise ValueError(f"{trace.arch} has no attention")
+        w = np.asarray(trace.cross_weights).transpose(1, 2, 0, 3)  # (T, L, H, S) -> (L, H, T, S)
+        return AttentionStack(kind, w, list(trace.tgt_tokens), list(trace.src_tokens), None,
+                              list(trace.src_unknown), None)
+    raise ValueError(f"unknown attention kind {kind!r}: one of {', '.join(KINDS)}")
+
+
+# --- train_log.jsonl -------------------------------------------------------------
+
+def training_curves(log) -> tuple[list, list, str | None, list | None]:
+    """(epochs, train losses, dev metric name, dev values) from train_log.jsonl rows
+    ({"epoch", "train_loss", "dev_bleu" or "dev_exact", ...}); rows without an epoch are
+    skipped, a missing value is None."""
+    rows = [r for r in log or [] if isinstance(r, dict) and _number(r.get("epoch"))]
+    dev_key = next((k for r in rows for k in r if k.startswith("dev_") and _number(r.get(k))), None)
+    epochs = [r["epoch"] for r in rows]
+    loss = [r.get("train_loss") if _number(r.get("train_loss")) else None for r in rows]
+    dev = [r.get(dev_key) if _number(r.get(dev_key)) else None for r in rows] if dev_key else None
+    return epochs, loss, dev_key, dev
