@@ -457,6 +457,12 @@ def _use_example(page: str):
         st.session_state[k(page, "example")] = ""
 
 
+def _text_changed(page: str):
+    """Typed text is a new decode: it opens on step 0, like a picked example (a step in a
+    link applies to the text of that link only)."""
+    st.session_state[k(page, Q_STEP)] = 0
+
+
 def text_picker(page: str, task: str) -> str:
     """Text box plus an example picker (assets/examples.json) -> the typed text."""
     ex = examples(task)
@@ -466,7 +472,8 @@ def text_picker(page: str, task: str) -> str:
     with c1:
         text = st.text_input("Input", key=k(page, "text"), max_chars=MAX_TEXT,
                              placeholder="Type a sentence, a date or some letters…",
-                             help=f"The model reads at most {MAX_SOURCE_TOKENS} tokens; press Enter to decode.")
+                             help=f"The model reads at most {MAX_SOURCE_TOKENS} tokens; press Enter to decode.",
+                             on_change=_text_changed, args=(page,))
     with c2:
         st.selectbox("…or pick an example", [""] + [e["text"] for e in ex], key=k(page, "example"),
                      format_func=lambda s: s or "—", on_change=_use_example, args=(page,))
@@ -484,7 +491,7 @@ def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
     """Strategy and its settings -> (strategy, keyword arguments for seq2seq.decode)."""
     sk = k(page, "strategy")
     _valid(sk, STRATEGIES, "greedy")
-    cols = st.columns([5 if presenting() else 4, 2, 2, 2])  # larger text: room for the four names
+    cols = st.columns([8 if presenting() else 6, 3, 2, 2])  # room for the four names, "Forced target" last
     with cols[0]:
         strategy = st.segmented_control("Decoding strategy", STRATEGIES, key=sk, required=True,
                                         format_func=STRATEGY_LABELS.get, on_change=_strategy_changed,
@@ -564,11 +571,12 @@ def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) 
     lk, hk = k(page, Q_LAYER), k(page, Q_HEAD)
     _valid(lk, range(1, L + 1), L)
     _valid(hk, heads, heads[0])
-    c1, c2 = st.columns([2, 7] if presenting() else [1, 3])  # larger text: room for every head's button
-    layer = c1.selectbox("Layer", list(range(1, L + 1)), key=lk, format_func=lambda i: f"layer {i} of {L}",
-                         help=LAYER_HELP[kind])
-    head = c2.segmented_control("Head", heads, key=hk, required=True,
-                                format_func=lambda h: "mean over heads" if h == "mean" else f"head {h}")
+    # side by side where they fit, else the head buttons wrap under the layer (never cut off)
+    with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+        layer = st.selectbox("Layer", list(range(1, L + 1)), key=lk, format_func=lambda i: f"layer {i} of {L}",
+                             help=LAYER_HELP[kind], width=220 if presenting() else 150)
+        head = st.segmented_control("Head", heads, key=hk, required=True, width="content",
+                                    format_func=lambda h: "mean over heads" if h == "mean" else f"head {h}")
     return layer - 1, None if head == "mean" else head - 1
 
 

@@ -43,7 +43,7 @@ traces = [tr for _, tr, _ in runs if tr is not None]
 t, view, gold = 0, None, None
 if traces:
     ui.source_notices(traces[0])
-    c1, c2 = st.columns([3, 2])
+    c1, c2 = st.columns([2, 1])
     with c1:
         transformer = next((tr for tr in traces if tr.arch == "transformer"), None)
         if transformer is not None:

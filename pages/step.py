@@ -46,7 +46,7 @@ st.divider()
 
 # --- what to look at ---------------------------------------------------------------
 if trace.has_attention:
-    c1, c2 = st.columns([3, 2]) if arch == "transformer" else (st.container(), st.container())
+    c1, c2 = st.columns([2, 1]) if arch == "transformer" else (st.container(), st.container())
     with c1:
         view = ui.attention_pickers(P, trace)
     with c2:

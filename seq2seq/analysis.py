@@ -149,14 +149,28 @@ def _number(v):
     return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
 
 
+# metrics.json's metrics as the model zoo names them; True: a percentage (0-100)
+METRIC_NAMES = {"bleu": ("BLEU", False), "chrf": ("chrF", False), "exact": ("exact", True),
+                "token_acc": ("token acc.", True), "align_acc": ("alignment acc.", True)}
+
+
 def metric_summary(metrics: dict | None) -> str:
-    """'bleu 23.4 · exact 0.912' from a metrics.json dict; '' when there is nothing."""
+    """'BLEU 23.4 · chrF 41.0 · exact 12.5 % · n = 2,000' from a metrics.json dict (its
+    metrics in percent, n the number of test examples); '' when there is nothing."""
     if not isinstance(metrics, dict):
         return ""
     m = metrics.get("metrics", metrics)
     if not isinstance(m, dict):
         return ""
-    parts = [f"{k} {v:.3g}" for k, v in m.items() if _number(v)]
+    known = [k for k in METRIC_NAMES if _number(m.get(k))]
+    other = [k for k, v in m.items() if k not in METRIC_NAMES and k != "n" and _number(v)]
+    parts = []
+    for k in known:
+        name, percent = METRIC_NAMES[k]
+        parts.append(f"{name} {float(m[k]):.1f}" + (" %" if percent else ""))
+    parts += [f"{k.replace('_', ' ')} {float(m[k]):.3g}" for k in other]
+    if _number(m.get("n")):
+        parts.append(f"n = {int(round(float(m['n']))):,}")
     return " · ".join(parts)
 
 

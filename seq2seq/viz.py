@@ -142,10 +142,15 @@ def _hover(matrix, row_labels, col_labels, what: str, names=("output", "source")
              for i in range(matrix.shape[1])] for t in range(matrix.shape[0])]
 
 
-def _step_shapes(step: int, T: int, S: int, xref="x", yref="y") -> list[dict]:
-    """Outline row `step`; veil the rows after it (not decoded yet at this step)."""
-    shapes = [dict(type="rect", xref=xref, yref=yref, x0=-0.5, x1=S - 0.5, y0=step - 0.5, y1=step + 0.5,
-                   line=dict(color=HIGHLIGHT, width=3), fillcolor="rgba(0,0,0,0)", layer="above")]
+def _step_shapes(step: int, T: int, S: int, xref="x", yref="y", halo: bool = False) -> list[dict]:
+    """Outline row `step`; veil the rows after it (not decoded yet at this step).
+    halo: a black band under the outline, for a red-blue colour scale (the plain LSTM's
+    context vector) on which the orange-red outline alone gets lost."""
+    row = dict(type="rect", xref=xref, yref=yref, x0=-0.5, x1=S - 0.5, y0=step - 0.5, y1=step + 0.5,
+               fillcolor="rgba(0,0,0,0)", layer="above")
+    shapes = [dict(row, line=dict(color=HIGHLIGHT, width=3))]
+    if halo:
+        shapes = [dict(row, line=dict(color="#111111", width=7)), dict(row, line=dict(color=HIGHLIGHT, width=3))]
     if step < T - 1:
         shapes.append(dict(type="rect", xref=xref, yref=yref, x0=-0.5, x1=S - 0.5, y0=step + 0.5, y1=T - 0.5,
                            line=dict(width=0), fillcolor="rgba(255,255,255,0.72)", layer="above"))
@@ -234,6 +239,8 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     room = max_width - left - cbar_w - right - (0 if below or not k else gap + topk_w)
     cx = max(1 if context else MIN_CELL, min(cx, room // max(S, 1)))
     every = max(1, int(np.ceil((sz.font + 1) / cx)))  # rotated labels need ~13 px each
+    if context:  # c0 … c255: a round step, and room between labels (the hover names every column)
+        every = next((k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k * cx >= sz.font + 8), S)
     rotated = _rotate(cols, cx, sz)
     strip_h = 0 if context else round(84 * sz.cell)
     xlab = _label_px(cols[::every], rotated, sz)
@@ -243,7 +250,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     plot_h = heat_h + xlab + strip_h + under
     plot_w = heat_w + cbar_w + (gap + topk_w if k and not below else 0)
     top = round((62 + (58 if frames and T > 1 else 0)) * sz.cell)
-    bottom = 20
+    bottom = int(2.2 * sz.font) + 10 if below else 20  # the top-k panel's % labels sit under it
 
     zmax = float(np.nanmax(np.abs(matrix))) if matrix.size else 1.0
     zmax = zmax if zmax > 0 else 1.0
@@ -283,7 +290,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
         hoverlabel=dict(font=dict(size=sz.font)),
         title=dict(text=title if title is not None else step_title(trace, step, present=present), x=0,
                    xref="paper", yref="container", y=1 - 12 / (top + plot_h + bottom), yanchor="top",
-                   font=dict(size=sz.title)),
+                   font=dict(size=sz.title, weight="bold")),  # Streamlit bolds a title; frames too
         xaxis=dict(domain=[0, hx], range=[-0.5, S - 0.5], tickmode="array", tickvals=list(range(0, S, every)),
                    ticktext=cols[::every], tickangle=-90 if rotated else 0, showgrid=False, zeroline=False,
                    anchor="y", automargin=False, title=None),
@@ -291,7 +298,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
                    tickvals=list(range(0, T, yevery)), ticktext=rows[::yevery], showgrid=False, zeroline=False,
                    anchor="x", automargin=False,
                    title=dict(text="output step", standoff=4) if T > 3 else None),
-        shapes=_step_shapes(step, T, S),
+        shapes=_step_shapes(step, T, S, halo=context),
         legend=dict(orientation="h", x=hx, xanchor="right", y=1, yanchor="bottom", bgcolor="rgba(255,255,255,0.8)",
                     font=dict(size=sz.small)),
     )
@@ -315,13 +322,24 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
                                       xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=sz.font))]
     fig = go.Figure(data=data, layout=layout)
     if frames and T > 1:
-        _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title, present)
+        _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title, present, plot_w)
     return _sized(fig, sz)
 
 
-def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title, present=False):
+def _play_frames(step: int, T: int) -> list[str]:
+    """The frames ▶ play goes through from `step`: the following steps (all of them from the
+    last). Plotly's `fromcurrent` only knows a frame an animation has shown, not the one a
+    figure opened on; with this list it starts at the step shown, and after in-chart
+    stepping within it `fromcurrent` goes on from the frame shown."""
+    step = 0 if step >= T - 1 else max(0, step)
+    return [str(t) for t in range(step, T)]
+
+
+def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title, present=False,
+                plot_w: float = 800):
     """One frame per step: the strip, the top-k bars, the outline and the title change."""
     frames = []
+    look = {k: v for k, v in fig.layout.title.to_plotly_json().items() if k != "text"}  # font, place
     for t in range(T):
         data, idx = [], []
         if strip_idx is not None:
@@ -332,15 +350,19 @@ def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title
             data.append(go.Bar(**_topk_bars(trace, t)))
             idx.append(topk_idx)
         frames.append(go.Frame(name=str(t), data=data, traces=idx,
-                               layout=dict(shapes=_step_shapes(t, T, S),
-                                           title=dict(text=title if title is not None
+                               layout=dict(shapes=_step_shapes(t, T, S, halo=strip_idx is None),
+                                           title=dict(look, text=title if title is not None
                                                       else step_title(trace, t, present=present)))))
     fig.frames = frames
     anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
     hide_labels = T > 24  # the slider prints every step's label; past ~24 they collide
+    sz = sizes(present)
+    # the buttons take a fixed width in pixels at the left; the slider starts right of them
+    buttons_px = round(10.5 * sz.font) + 16
+    sx = min(0.5, buttons_px / max(plot_w, 1))
     fig.update_layout(
         sliders=[dict(
-            active=step, x=0.14, len=0.86, xanchor="left", y=1, yanchor="bottom", pad=dict(t=0, b=44),
+            active=step, x=sx, len=1 - sx, xanchor="left", y=1, yanchor="bottom", pad=dict(t=0, b=44),
             currentvalue=dict(visible=False),  # the title names the step
             font=dict(size=sizes(present).small - 1, color="rgba(0,0,0,0)" if hide_labels else "#444"),
             steps=[dict(method="animate", label=str(t), args=[[str(t)], anim]) for t in range(T)],
@@ -350,8 +372,9 @@ def _add_frames(fig, trace, matrix, step, strip_idx, topk_idx, T, S, zmax, title
             showactive=False,
             buttons=[
                 dict(label="▶ play", method="animate",
-                     args=[None, dict(frame=dict(duration=700, redraw=True), transition=dict(duration=0),
-                                      fromcurrent=True, mode="immediate")]),
+                     args=[_play_frames(step, T), dict(frame=dict(duration=700, redraw=True),
+                                                       transition=dict(duration=0), fromcurrent=True,
+                                                       mode="immediate")]),
                 dict(label="❚❚", method="animate",
                      args=[[None], dict(frame=dict(duration=0, redraw=True), mode="immediate")]),
             ],
@@ -381,6 +404,9 @@ def show_step(fig: go.Figure, step: int) -> go.Figure:
         fig.layout.shapes = frame.layout.shapes
         fig.layout.title.text = frame.layout.title.text
         fig.layout.sliders[0].active = int(step)
+        if fig.layout.updatemenus:
+            play = fig.layout.updatemenus[0].buttons[0]
+            play.args = [_play_frames(int(step), len(fig.frames)), play.args[1]]
     return fig
 
 
@@ -489,6 +515,7 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
         xaxis=dict(title="source length (bucket)", type="category", showgrid=False),
         yaxis=dict(title=esc(metric), rangemode="tozero", gridcolor="#eee"),
         legend=dict(orientation="h", x=0, y=-0.25),
+        showlegend=True,  # Plotly hides the legend of a single line: which model is it?
     )
     return _sized(fig, sz)
 

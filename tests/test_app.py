@@ -153,10 +153,10 @@ def test_home_reports_broken_checkpoints(own_checkpoints):
 
 def test_home_shows_metrics(own_checkpoints):
     (own_checkpoints / "reverse-lstm-attn" / "metrics.json").write_text(json.dumps(
-        {"metrics": {"exact": 0.97, "token_accuracy": 0.99}, "by_length": []}))
+        {"metrics": {"n": 2000.0, "exact": 97.04, "token_acc": 99.1}, "by_length": []}))
     at = start()
     table = at.dataframe[0].value.set_index("model")
-    assert table.loc["reverse-lstm-attn", "test metrics"] == "exact 0.97 · token_accuracy 0.99"
+    assert table.loc["reverse-lstm-attn", "test metrics"] == "exact 97.0 % · token acc. 99.1 % · n = 2,000"
     assert table.loc["reverse-lstm", "test metrics"] == "not evaluated yet"
 
 
@@ -196,6 +196,16 @@ def test_step_type_decode_and_step_without_decoding_again(count_decodes):
     assert at.session_state[k("step")] == steps - 1
     ok(at)
     assert count_decodes["decode"] == 2  # stepping indexes into the cached trace
+
+
+def test_new_text_starts_at_step_0():
+    at = start(STEP, model="reverse-lstm-attn", text="abcdef", step="3")
+    ok(at)
+    assert at.session_state[k("step")] == 3  # the link's step, for the link's text
+    at.text_input(key=k("text")).input("xyz").run()
+    ok(at)
+    assert at.session_state[k("step")] == 0 and at.query_params["step"] == "0"
+    assert charts(at)[0]["layout"]["sliders"][0]["active"] == 0
 
 
 def test_step_switch_model_and_transformer_pickers():

@@ -49,6 +49,14 @@ def test_step_figure_shapes_and_frames(traces):
     assert all(s.args[1]["frame"]["redraw"] for s in slider.steps)  # heatmaps need redraw in Streamlit
     play = fig.layout.updatemenus[0].buttons[0]
     assert play.method == "animate" and play.args[1]["frame"]["redraw"]
+    # ▶ play goes on from the step the chart opened on, not from step 0
+    assert list(play.args[0]) == [str(t) for t in range(3, tr.steps)]
+    # the frames' titles keep the initial title's font
+    assert all(f.layout.title.font == fig.layout.title.font for f in fig.frames)
+    assert fig.layout.title.font.weight == "bold"  # as Streamlit shows the first title, so every frame's
+    # the buttons leave the slider free: the slider starts right of their width in pixels
+    plot_w = fig.layout.width - fig.layout.margin.l - fig.layout.margin.r
+    assert slider.x * plot_w >= 120
 
 
 def test_highlighted_row_and_veil(traces):
@@ -100,6 +108,7 @@ def test_show_step_matches_a_fresh_figure(traces):
     moved = viz.show_step(viz.step_figure(tr, m, step=0), 5)
     fresh = viz.step_figure(tr, m, step=5)
     assert moved.layout.sliders[0].active == 5
+    assert moved.layout.updatemenus[0].buttons[0].args[0] == fresh.layout.updatemenus[0].buttons[0].args[0]
     assert moved.layout.shapes == fresh.layout.shapes
     assert moved.layout.title.text == fresh.layout.title.text
     assert list(moved.data[1].y) == pytest.approx(list(fresh.data[1].y))
@@ -113,6 +122,24 @@ def test_plain_lstm_shows_the_context_vector(traces):
     assert z.shape == tr.context.shape
     np.testing.assert_allclose(z, np.repeat(z[:1], len(z), axis=0))  # the same c at every step
     assert not any(t.type == "bar" and t.yaxis == "y2" for t in fig.data)
+    # the current row: a black band under the orange outline, visible on the red-blue scale
+    assert [sh.line.color for sh in fig.layout.shapes[:2]] == ["#111111", viz.HIGHLIGHT]
+    assert fig.frames[3].layout.shapes[0].line.color == "#111111"
+
+
+def test_plain_lstm_in_a_narrow_column_writes_every_nth_dimension(traces):
+    tr = traces["lstm"]
+    fig = viz.step_figure(tr, None, step=0, frames=False, topk=False, max_width=370)
+    ticks = list(fig.layout.xaxis.tickvals)
+    px = viz.cell_width(fig) * (ticks[1] - ticks[0])
+    assert px >= viz.FONT + 8 and ticks[1] - ticks[0] in (1, 2, 4, 8, 16, 32, 64, 128, 256), (ticks, px)
+
+
+def test_topk_panel_under_the_chart_keeps_its_labels(traces):
+    tr = traces["lstm"]
+    fig = viz.step_figure(tr, None, step=0, max_width=700)
+    assert fig.layout.yaxis3.domain[0] == 0  # under the chart
+    assert fig.layout.margin.b >= 2 * viz.FONT  # room for its 0% / 50% / 100% labels
 
 
 @pytest.mark.parametrize("n", [1, 5, 30, 60])
@@ -158,6 +185,8 @@ def test_quality_figure_one_line_per_model():
                               "lstm-attn": [("1-10", 0.99, 100), ("11-20", 0.97, None)]}, "exact")
     assert [t.name for t in fig.data] == ["lstm", "lstm-attn"]
     assert "exact" in fig.layout.yaxis.title.text
+    one = viz.quality_figure({"lstm-attn": [("1-10", 0.99, 100)]}, "exact")
+    assert one.layout.showlegend is True  # a single line still names its model
 
 
 def test_demo_figure_builds():
@@ -200,7 +229,11 @@ def test_gold_alignment_unknown_cases():
 
 def test_metrics_helpers_are_defensive():
     assert analysis.metric_summary(None) == ""
-    assert analysis.metric_summary({"metrics": {"bleu": 23.456, "note": "x"}}) == "bleu 23.5"
+    assert analysis.metric_summary({"metrics": {"bleu": 23.456, "note": "x"}}) == "BLEU 23.5"
+    summary = analysis.metric_summary({"metrics": {"n": 2000, "exact": 99.95, "bleu": 31.26, "chrf": 40.04,
+                                                   "token_acc": 99.99, "align_acc": 87.5}})
+    assert summary == ("BLEU 31.3 · chrF 40.0 · exact 100.0 % · token acc. 100.0 % · alignment acc. 87.5 % · "
+                       "n = 2,000")
     name, rows = analysis.by_length({"by_length": [{"bucket": "1-4", "n": 10, "bleu": 30.0}, {"oops": 1}, "junk"]})
     assert name == "bleu" and rows == [("1-4", 30.0, 10)]
     assert analysis.by_length({"by_length": "nope"}) == (None, [])
