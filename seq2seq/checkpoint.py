@@ -1,6 +1,7 @@
 """Checkpoints: one folder per model, no pickle anywhere.
 
-    model.safetensors   weights (float16 on disk where small enough; cast up at load)
+    model.safetensors   weights: float32, float16, or int8 with one float32 scale per row
+                        ("<name>@scale") for the big en-zh models; cast up to float32 at load
     config.json         format version, arch, task, model config, tokenizer files, data sha256
     src_vocab.json      source tokenizer (Tokenizer.to_json)
     tgt_vocab.json      target tokenizer
@@ -69,17 +70,55 @@ def write_json(path, obj):
     atomic_write(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
 
 
-def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, **meta) -> Path:
-    """Write weights, config and tokenizers of `model` (with .src_tok / .tgt_tok)."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    dtype = torch.float16 if half else torch.float32
-    tensors = {k: v.detach().to("cpu", dtype).contiguous() for k, v in model.state_dict().items()}
-    fd, tmp = tempfile.mkstemp(dir=out, prefix=f".{WEIGHTS}.")
+DTYPES = ("float32", "float16", "int8")
+SCALE = "@scale"
+
+
+def encode_weights(state: dict, dtype: str) -> dict:
+    """float32 tensors -> what is stored. int8: matrices (>= 1024 values) are quantised per row,
+    symmetric, with the row's max |w| / 127 kept as `<name>@scale`; everything else float16."""
+    if dtype not in DTYPES:
+        raise ValueError(f"unknown weights dtype {dtype!r}: use one of {DTYPES}")
+    out = {}
+    for k, v in state.items():
+        v = v.detach().to("cpu", torch.float32)
+        if dtype == "int8" and v.dim() >= 2 and v.numel() >= 1024:
+            rows = v.reshape(v.size(0), -1)  # (rows, cols)
+            scale = rows.abs().amax(dim=1).clamp(min=1e-12) / 127.0  # (rows,)
+            out[k] = torch.round(rows / scale[:, None]).clamp(-127, 127).to(torch.int8).reshape(v.shape)
+            out[k + SCALE] = scale.contiguous()
+        else:
+            out[k] = v.to(torch.float32 if dtype == "float32" else torch.float16).contiguous()
+    return out
+
+
+def decode_weights(tensors: dict) -> dict:
+    """What is stored -> float32 tensors (int8 rows times their scales)."""
+    out = {}
+    for k, v in tensors.items():
+        if k.endswith(SCALE):
+            continue
+        if k + SCALE in tensors:
+            v = (v.reshape(v.size(0), -1).float() * tensors[k + SCALE].float()[:, None]).reshape(v.shape)
+        out[k] = v.float()
+    return out
+
+
+def _write_weights(tensors: dict, path: Path):
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     os.close(fd)
     save_file(tensors, tmp, metadata={"format_version": str(FORMAT_VERSION)})
     os.chmod(tmp, 0o644)
-    os.replace(tmp, out / WEIGHTS)
+    os.replace(tmp, path)
+
+
+def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str | None = None, **meta) -> Path:
+    """Write weights, config and tokenizers of `model` (with .src_tok / .tgt_tok).
+    dtype: float32 (default), float16 (or half=True) or int8."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dtype = dtype or ("float16" if half else "float32")
+    _write_weights(encode_weights(model.state_dict(), dtype), out / WEIGHTS)
     atomic_write(out / SRC_VOCAB, model.src_tok.to_json())
     atomic_write(out / TGT_VOCAB, model.tgt_tok.to_json())
     config = {
@@ -88,7 +127,7 @@ def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, **meta) -> P
         "task": task,
         "config": asdict(model.config),
         "parameters": model.num_parameters(),
-        "weights_dtype": str(dtype).replace("torch.", ""),
+        "weights_dtype": dtype,
         "src_tokenizer": SRC_VOCAB,
         "tgt_tokenizer": TGT_VOCAB,
         **meta,
@@ -161,6 +200,10 @@ def load(name_or_path, device="auto") -> Seq2Seq:
         tensors = load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(path, f"unreadable or truncated weights ({e})") from None
+    try:
+        tensors = decode_weights(tensors)
+    except (RuntimeError, IndexError) as e:
+        raise CheckpointError(path, f"bad int8 scales ({e})") from None
     expected = model.state_dict()
     missing, extra = set(expected) - set(tensors), set(tensors) - set(expected)
     if missing or extra:
@@ -181,3 +224,24 @@ def available(root=None) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if (p / CONFIG).is_file())
+
+
+def convert(name_or_path, dtype: str) -> Path:
+    """Re-store a checkpoint's weights as `dtype` (e.g. int8 to fit the size budget)."""
+    folder = find(name_or_path)
+    tensors = decode_weights(load_file(folder / WEIGHTS))
+    _write_weights(encode_weights(tensors, dtype), folder / WEIGHTS)
+    info = _read_json(folder / CONFIG)
+    info["weights_dtype"] = dtype
+    write_json(folder / CONFIG, info)
+    return folder
+
+
+if __name__ == "__main__":
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m seq2seq.checkpoint", description="Re-store a checkpoint's weights.")
+    p.add_argument("model", help="a name under checkpoints/ or a checkpoint folder")
+    p.add_argument("--dtype", required=True, choices=DTYPES)
+    a = p.parse_args()
+    print(convert(a.model, a.dtype))

@@ -104,9 +104,11 @@ def write_card(folder: Path) -> str:
     describe = {"lstm": "plain LSTM encoder-decoder (no attention: the decoder sees one context vector)",
                 "lstm-attn": f"LSTM encoder-decoder with {info['config'].get('score', '')} attention",
                 "transformer": "encoder-decoder Transformer (pre-norm, sinusoidal positions)"}
-    lines = [f"# {folder.name}", "", f"A {describe[arch]} for {titles[task]}, trained by Attention Lab.", "",
+    article = "An" if describe[arch][0] in "aeiou" else "A"
+    lines = [f"# {folder.name}", "", f"{article} {describe[arch]} for {titles[task]}, trained by Attention Lab.", "",
              "## Model", "", f"- architecture: `{arch}`; parameters: {info['parameters']:,}; "
-             f"weights stored as {info['weights_dtype']}",
+             f"weights stored as {info['weights_dtype']}"
+             + (" (one scale per row; cast to float32 at load)" if info["weights_dtype"] == "int8" else ""),
              "- config: " + ", ".join(f"`{k}={v}`" for k, v in info["config"].items()), ""]
     lines += ["## Data", ""]
     if task == "en-zh":

@@ -263,3 +263,31 @@ def test_loaded_model_decodes_on_cpu_and_the_trace_says_so(folder):
     model = seq2seq.load(folder, device="cpu")
     assert model.device == torch.device("cpu")
     assert seq2seq.decode(model, TEXT, max_len=3).device == "cpu"
+
+
+@pytest.mark.parametrize("dtype", ["float16", "int8"])
+def test_compressed_weights_load_close_to_float32(tmp_path, dtype):
+    import torch
+    from conftest import tiny_model
+
+    model = tiny_model("transformer")
+    seq2seq.save(model, tmp_path / "m", task="dates", dtype=dtype)
+    loaded = seq2seq.load(tmp_path / "m", device="cpu")
+    info = seq2seq.read_config(tmp_path / "m")
+    assert info["weights_dtype"] == dtype
+    for k, v in model.state_dict().items():
+        w = loaded.state_dict()[k]
+        tol = 1e-3 if dtype == "float16" else v.abs().max().item() / 127 + 1e-6
+        assert torch.allclose(w, v, atol=tol), k
+
+
+def test_int8_checkpoint_is_smaller_and_convert_keeps_it_loadable(tmp_path):
+    from conftest import tiny_model
+
+    from seq2seq.checkpoint import convert
+
+    seq2seq.save(tiny_model("lstm-attn"), tmp_path / "m", task="dates")
+    before = (tmp_path / "m" / "model.safetensors").stat().st_size
+    convert(tmp_path / "m", "int8")
+    assert (tmp_path / "m" / "model.safetensors").stat().st_size < before / 2.5
+    assert seq2seq.decode(seq2seq.load(tmp_path / "m", device="cpu"), "9 May 2018").steps > 0
