@@ -236,12 +236,3 @@ def convert(name_or_path, dtype: str) -> Path:
     write_json(folder / CONFIG, info)
     return folder
 
-
-if __name__ == "__main__":
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m seq2seq.checkpoint", description="Re-store a checkpoint's weights.")
-    p.add_argument("model", help="a name under checkpoints/ or a checkpoint folder")
-    p.add_argument("--dtype", required=True, choices=DTYPES)
-    a = p.parse_args()
-    print(convert(a.model, a.dtype))

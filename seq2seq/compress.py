@@ -1,0 +1,15 @@
+"""Re-store a checkpoint's weights in another dtype, to fit the size budget.
+
+    python -m seq2seq.compress checkpoints/en-zh-lstm --dtype int8
+"""
+
+import argparse
+
+from .checkpoint import DTYPES, convert
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser(prog="python -m seq2seq.compress", description=__doc__.splitlines()[0])
+    p.add_argument("model", help="a name under checkpoints/ or a checkpoint folder")
+    p.add_argument("--dtype", required=True, choices=DTYPES)
+    a = p.parse_args()
+    print(convert(a.model, a.dtype))
