@@ -285,9 +285,9 @@ def main(argv=None) -> int:
         f"- **Machine**: {m['cores']} CPU cores ({m['cpu']}), no GPU; headless Chromium {info.get('chromium')} "
         f"(`{CHROMIUM}`, flags as in `tests/browser.py`), viewport 1400 × 900. Python {platform.python_version()}, "
         f"Streamlit {streamlit.__version__}, plotly.py {plotly.__version__}, plotly.js {info.get('plotly_js')}.",
-        f"- **Load**: the machine was training models at the same time (two training processes on the two "
-        f"cores; load average {load} before the run), so Chromium, the Streamlit server and the training "
-        f"competed for CPU. Absolute numbers are pessimistic; the ratio between (a) and (b) is the point.",
+        f"- **Load**: load average {load} before the run; Chromium, the Streamlit server and this script share "
+        "the two cores. Anything else running (a training job) makes every number slower: run it on an idle "
+        "machine.",
         f"- **Model**: {which}, forced decoding of random letters, so the sizes are exact: 20 × 15 = a 14-letter "
         "source + end marker and a 19-letter forced target + `</s>`; 60 × 40 = 39 and 59 letters.",
         "- **Method**: timing runs inside the page. t0 = the `mousedown` event's `timeStamp` (same clock as "
