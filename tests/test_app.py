@@ -2,61 +2,21 @@
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from apptest_util import arr, charts, ok, start, texts
 
 import seq2seq
 import ui
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 STEP, COMPARE = "pages/step.py", "pages/compare.py"
-TIMEOUT = 120  # generous: the CI machine may be busy training
 
 
 def k(name, page="step"):
     return ui.k(page, name)
-
-
-def start(page=None, **query) -> AppTest:
-    """Run the app (home first, as a browser would), then open `page` with `query` in the URL."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    if page:
-        at.query_params.update({name: v for name, v in query.items()})
-        at.switch_page(page).run()
-    return at
-
-
-def ok(at: AppTest):
-    """No exception element, no traceback anywhere on the page."""
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in json.dumps([str(e.proto) for e in at.main])
-
-
-def charts(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def arr(v):
-    """A Plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"}."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
-    return np.asarray(v)
-
-
-def texts(at):
-    """Every text a user reads in markdown-ish elements (main area)."""
-    out = []
-    for kind in ("markdown", "caption", "info", "warning", "error", "success"):
-        out += [e.value for e in getattr(at, kind)]
-    return "\n".join(out)
 
 
 @pytest.fixture(autouse=True)

@@ -3,13 +3,12 @@ mode, driven headlessly with AppTest on tiny untrained checkpoints."""
 
 from __future__ import annotations
 
-import base64
 import json
 import shutil
-from pathlib import Path
 
 import numpy as np
 import pytest
+from apptest_util import arr, charts, ok, start, texts
 from conftest import tiny_model
 from streamlit.testing.v1 import AppTest
 
@@ -17,55 +16,18 @@ import seq2seq
 import ui
 from seq2seq.explain import rollout
 
-APP = Path(__file__).resolve().parent.parent / "app.py"
 HOME, STEP, COMPARE = "pages/home.py", "pages/step.py", "pages/compare.py"
 SELF, INSIDE, CARDS = "pages/self-attention.py", "pages/inside.py", "pages/cards.py"
-TIMEOUT = 120  # generous: the machine may be busy training
 
 
 def k(name):
     return ui.k(ui.SHARED, name)
 
 
-def start(page=None, **query) -> AppTest:
-    """Run the app (home first, as a browser would), then open `page` with `query` in the URL."""
-    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT)
-    at.run()
-    if page:
-        at.query_params.update(query)
-        at.switch_page(page).run()
-    return at
-
-
 def go(at: AppTest, page: str) -> AppTest:
     """Switch page from the sidebar (the browser drops the query parameters)."""
     at.query_params.clear()
     return at.switch_page(page).run()
-
-
-def ok(at: AppTest):
-    assert not at.exception, [e.value for e in at.exception]
-    assert "Traceback" not in json.dumps([str(e.proto) for e in at.main])
-
-
-def charts(at):
-    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
-
-
-def arr(v):
-    """A Plotly JSON array: a list, or a typed array {"dtype", "bdata", "shape"}."""
-    if isinstance(v, dict) and "bdata" in v:
-        a = np.frombuffer(base64.b64decode(v["bdata"]), dtype=np.dtype(v["dtype"]))
-        return a.reshape([int(n) for n in str(v.get("shape", len(a))).split(",")])
-    return np.array([[np.nan if x is None else x for x in row] for row in v] if v and isinstance(v[0], list)
-                    else [np.nan if x is None else x for x in v], dtype=float)
-
-
-def texts(at):
-    out = []
-    for kind in ("markdown", "caption", "info", "warning", "error", "success", "subheader"):
-        out += [e.value for e in getattr(at, kind)]
-    return "\n".join(out)
 
 
 def heatmaps(fig, name=None):
