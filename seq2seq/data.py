@@ -195,8 +195,13 @@ def bucket_name(lo: int, hi: int) -> str:
     return f"{lo}+" if hi >= 999 else f"{lo}-{hi}"
 
 
-def load_task(task: str, data: str | os.PathLike | None = None) -> dict[str, list[Example]]:
-    """train / dev / test examples of a task. en-zh needs the corpus path."""
+TRAIN_SIZE = {"dates": 30000, "reverse": 40000}  # generated training pairs, by default
+
+
+def load_task(task: str, data: str | os.PathLike | None = None, train_size: int | None = None
+              ) -> dict[str, list[Example]]:
+    """train / dev / test examples of a task. en-zh needs the corpus path; the
+    generated tasks take `train_size` (dev and test never change)."""
     if task == "en-zh":
         path = find_corpus(data)
         if path is None:
@@ -207,10 +212,12 @@ def load_task(task: str, data: str | os.PathLike | None = None) -> dict[str, lis
         test = generate_dates(2000, seed=3)
         dev = generate_dates(1000, seed=2, exclude={e.src for e in test})
         held = {e.src for e in test + dev}
-        return {"train": generate_dates(30000, seed=1, exclude=held), "dev": dev, "test": test}
+        return {"train": generate_dates(train_size or TRAIN_SIZE[task], seed=1, exclude=held), "dev": dev,
+                "test": test}
     if task == "reverse":
         test = generate_reverse(2000, seed=3)
         dev = generate_reverse(1000, seed=2, exclude={e.src for e in test})
         held = {e.src for e in test + dev}
-        return {"train": generate_reverse(40000, seed=1, exclude=held), "dev": dev, "test": test}
+        return {"train": generate_reverse(train_size or TRAIN_SIZE[task], seed=1, exclude=held), "dev": dev,
+                "test": test}
     raise ValueError(f"unknown task {task!r}: choose one of {TASKS}")

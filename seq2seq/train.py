@@ -109,14 +109,17 @@ def _load_resume(folder: Path, model, opt):
 
 
 def train(task, arch, out, data=None, epochs=30, device="auto", seed=1, minutes=None, patience=4,
-          threads=None, config_overrides=None, quiet=False, train_limit=None, half=None):
+          threads=None, config_overrides=None, quiet=False, train_limit=None, half=None, lr=None, batch=None,
+          warmup=None, train_size=None):
     if threads:
         torch.set_num_threads(threads)
     torch.manual_seed(seed)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    hp = DEFAULTS[(task, arch)]
-    splits = load_task(task, data)
+    hp = {**DEFAULTS[(task, arch)], **{k: v for k, v in dict(lr=lr, batch=batch, warmup=warmup).items() if v}}
+    if train_size and task == "en-zh":
+        raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
+    splits = load_task(task, data, train_size=train_size)
     train_ex = splits["train"][:train_limit] if train_limit else splits["train"]
     src_args, tgt_args = TOKENIZERS[task]
     src_tok = Tokenizer.build((e.src for e in train_ex), **src_args)
@@ -217,11 +220,16 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, help="torch CPU threads")
     p.add_argument("--config", type=json.loads, help="JSON object overriding model config fields")
+    p.add_argument("--lr", type=float, help="peak learning rate (default: per task and architecture)")
+    p.add_argument("--batch", type=int, help="sentence pairs per batch (default: per task and architecture)")
+    p.add_argument("--warmup", type=int, help="warm-up steps (default: per task and architecture)")
+    p.add_argument("--train-size", type=int, help="generated tasks: how many training pairs to generate")
     args = p.parse_args(argv)
     try:
         train(args.task, args.arch, args.out, data=args.data, epochs=args.epochs, device=args.device,
               seed=args.seed, minutes=args.minutes, patience=args.patience, threads=args.threads,
-              config_overrides=args.config)
+              config_overrides=args.config, lr=args.lr, batch=args.batch, warmup=args.warmup,
+              train_size=args.train_size)
     except (FileNotFoundError, ValueError, checkpoint.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)
