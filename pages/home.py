@@ -24,7 +24,8 @@ else:
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"parameters": st.column_config.NumberColumn(format="localized")})
     st.caption("Three architectures per task, trained on the same data: a plain LSTM encoder-decoder, an LSTM "
-               "with additive attention, and a Transformer. Test metrics come from each model's metrics.json.")
+               "with attention (additive scores; Luong's general score for reversal) and a Transformer. Test "
+               "metrics come from each model's metrics.json; its model card says how it was trained.")
 for line in problems:
     st.error(f"Broken checkpoint — {line}. The other models keep working.")
 

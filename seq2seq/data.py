@@ -160,11 +160,18 @@ def reverse_example(seq: str) -> Example:
     return Example(seq, seq[::-1], tuple((n - 1 - j,) for j in range(n)))
 
 
-def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset()) -> list[Example]:
+def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset(), repeat: float = 0.0) -> list[Example]:
+    """n random letter sequences of 1-40 letters. With `repeat` > 0 each letter
+    copies the one before it with that probability (else it is uniform): more
+    runs such as "aaa", where a model cannot find its place by the letter it
+    just wrote and must count positions instead."""
     rng = random.Random(seed)
     out = []
     while len(out) < n:
-        seq = "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, REVERSE_MAX)))
+        chars: list[str] = []
+        for _ in range(rng.randint(1, REVERSE_MAX)):
+            chars.append(chars[-1] if repeat and chars and rng.random() < repeat else rng.choice(LETTERS))
+        seq = "".join(chars)
         if seq not in exclude:
             out.append(reverse_example(seq))
     return out
@@ -195,13 +202,15 @@ def bucket_name(lo: int, hi: int) -> str:
     return f"{lo}+" if hi >= 999 else f"{lo}-{hi}"
 
 
-TRAIN_SIZE = {"dates": 30000, "reverse": 40000}  # generated training pairs, by default
+# The generated training sets, by default: how many pairs, and (reverse) how often a letter repeats
+# the one before. Dev and test never change: uniform letters, seeds 2 and 3.
+TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.1}}
 
 
 def load_task(task: str, data: str | os.PathLike | None = None, train_size: int | None = None
               ) -> dict[str, list[Example]]:
     """train / dev / test examples of a task. en-zh needs the corpus path; the
-    generated tasks take `train_size` (dev and test never change)."""
+    generated tasks take `train_size` (default TRAIN_DATA)."""
     if task == "en-zh":
         path = find_corpus(data)
         if path is None:
@@ -212,12 +221,13 @@ def load_task(task: str, data: str | os.PathLike | None = None, train_size: int 
         test = generate_dates(2000, seed=3)
         dev = generate_dates(1000, seed=2, exclude={e.src for e in test})
         held = {e.src for e in test + dev}
-        return {"train": generate_dates(train_size or TRAIN_SIZE[task], seed=1, exclude=held), "dev": dev,
+        return {"train": generate_dates(train_size or TRAIN_DATA[task]["size"], seed=1, exclude=held), "dev": dev,
                 "test": test}
     if task == "reverse":
         test = generate_reverse(2000, seed=3)
         dev = generate_reverse(1000, seed=2, exclude={e.src for e in test})
         held = {e.src for e in test + dev}
-        return {"train": generate_reverse(train_size or TRAIN_SIZE[task], seed=1, exclude=held), "dev": dev,
+        return {"train": generate_reverse(train_size or TRAIN_DATA[task]["size"], seed=1, exclude=held,
+                                          repeat=TRAIN_DATA[task]["repeat"]), "dev": dev,
                 "test": test}
     raise ValueError(f"unknown task {task!r}: choose one of {TASKS}")

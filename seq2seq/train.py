@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from . import checkpoint
 from .batching import greedy_batch, pad
-from .data import TASKS, TOKENIZERS, find_corpus, load_task, sha256
+from .data import TASKS, TOKENIZERS, TRAIN_DATA, find_corpus, load_task, sha256
 from .models import REGISTRY, build_model
 from .tokenize import BOS_ID, EOS_ID, PAD_ID, Tokenizer
 
@@ -42,7 +42,8 @@ DEFAULTS = {
     ("dates", "lstm"): dict(config=dict(emb=64, hidden=256, dropout=0.1), batch=128, lr=2e-3, warmup=100),
     ("reverse", "transformer"): dict(config=dict(d_model=128, heads=4, enc_layers=2, dec_layers=2, d_ff=256,
                                                  dropout=0.1), batch=128, lr=1e-3, warmup=300),
-    ("reverse", "lstm-attn"): dict(config=dict(emb=64, hidden=256, score="additive", attn_dim=64, dropout=0.1),
+    # Luong's general score: with the additive one the attention sat one letter off (see the model card).
+    ("reverse", "lstm-attn"): dict(config=dict(emb=64, hidden=256, score="general", attn_dim=64, dropout=0.1),
                                    batch=128, lr=2e-3, warmup=100),
     ("reverse", "lstm"): dict(config=dict(emb=64, hidden=256, dropout=0.1), batch=128, lr=2e-3, warmup=100),
 }
@@ -187,7 +188,10 @@ def train(task, arch, out, data=None, epochs=30, device="auto", seed=1, minutes=
             meta["best"], meta["bad_epochs"] = score, 0
             checkpoint.save(model, out, task=task, half=half, **data_meta,
                             train={"epochs": epoch, "seed": seed, "device": str(dev),
-                                   "threads": torch.get_num_threads(), "train_pairs": len(pairs), "command": cmd})
+                                   "threads": torch.get_num_threads(), "train_pairs": len(pairs), "command": cmd,
+                                   "lr": hp["lr"], "batch": hp["batch"], "warmup": hp["warmup"],
+                                   "generated": {**TRAIN_DATA.get(task, {}), **({"size": train_size} if train_size
+                                                                                 else {})} or None})
         else:
             meta["bad_epochs"] += 1
         row = {"epoch": epoch, "train_loss": round(total / ntok, 4), "dev_" + ("bleu" if task == "en-zh" else "exact"):

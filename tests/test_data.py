@@ -72,6 +72,27 @@ def test_generation_is_deterministic_for_a_seed():
     assert generate_reverse(20, seed=5) != generate_reverse(20, seed=6)
 
 
+def repeat_rate(examples):
+    """Share of letters equal to the letter before them."""
+    pairs = [(a, b) for e in examples for a, b in zip(e.src, e.src[1:])]
+    return sum(a == b for a, b in pairs) / len(pairs)
+
+
+def test_reverse_repeat_makes_runs_and_keeps_the_alignment():
+    plain, runs = generate_reverse(2000, seed=5), generate_reverse(2000, seed=5, repeat=0.3)
+    assert repeat_rate(plain) < 0.06  # 1/26 by chance
+    assert repeat_rate(runs) > 0.25
+    for e in runs[:50]:
+        assert e == reverse_example(e.src)
+
+
+def test_reverse_training_set_has_more_runs_than_dev_and_test():
+    splits = load_task("reverse", train_size=3000)
+    assert len(splits["train"]) == 3000
+    assert repeat_rate(splits["train"]) > 0.1
+    assert repeat_rate(splits["dev"]) < 0.06 and repeat_rate(splits["test"]) < 0.06
+
+
 @pytest.mark.parametrize("task", ["dates", "reverse"])
 def test_generated_train_dev_and_test_sets_are_disjoint(task):
     splits = load_task(task)

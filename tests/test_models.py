@@ -3,30 +3,15 @@ the causal mask, no weight on padding, and teacher forcing equal to step-by-step
 
 from __future__ import annotations
 
-import conftest
 import pytest
 import torch
-from conftest import ARCHS, TINY
+from conftest import TINY, tiny_model
 
 from seq2seq.batching import pad
 from seq2seq.models import REGISTRY, build_model
 from seq2seq.tokenize import BOS_ID, EOS_ID
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-# Every architecture, plus the RNN with attention in Bahdanau's arrangement (query s_{t-1}).
-VARIANTS = {**{a: (a, {}) for a in ARCHS}, "lstm-attn-bahdanau": ("lstm-attn", {"query": "previous"})}
-
-
-@pytest.fixture(params=sorted(VARIANTS))
-def arch(request):
-    """Overrides conftest's `arch`: the architecture variants this module checks."""
-    return request.param
-
-
-def tiny_model(name, **overrides):
-    arch, variant = VARIANTS.get(name, (name, {}))
-    return conftest.tiny_model(arch, **variant, **overrides)
 
 LONG, SHORT = "Tuesday, 9 May 2018", "9.5.2018"  # dates-task sources of different lengths
 TARGET = "2018-05-09"
@@ -63,7 +48,6 @@ def run_steps(model, src, mask, tgt_in):
     return torch.stack(logits, 1), attns
 
 
-@pytest.mark.parametrize("arch", ARCHS)
 def test_registry_names_match_model_arch(arch):
     model = build_model(arch, **TINY[arch])
     assert model.arch == arch
@@ -79,7 +63,7 @@ def test_only_the_plain_lstm_lacks_cross_attention(arch):
     model = tiny_model(arch)
     src, mask = sources(model, LONG)
     _, attns = run_steps(model, src, mask, teacher_input(model))
-    assert model.has_cross_attention == (model.arch != "lstm")
+    assert model.has_cross_attention == (arch != "lstm")
     assert ("cross_weights" in attns[0]) == model.has_cross_attention
     assert ("cross_scores" in attns[0]) == model.has_cross_attention
 
@@ -249,34 +233,3 @@ def test_eval_mode_is_deterministic_and_train_mode_uses_dropout(arch):
         a = model(src, mask, tgt_in)
         b = model(src, mask, tgt_in)
     assert not torch.allclose(a, b)
-
-
-def test_bahdanau_query_is_the_state_before_the_step_and_luongs_the_state_after():
-    for query in ("previous", "current"):
-        model = tiny_model("lstm-attn", query=query)
-        src, mask = sources(model, LONG)
-        tgt_in = teacher_input(model)
-        with torch.no_grad():
-            memory = model.encode(src, mask)
-            state = model.init_state(memory)
-            for t in range(3):
-                before = state["h"][:, -1]
-                _, state, attn = model.step(tgt_in[:, t], state, memory)
-                expected = before if query == "previous" else attn["dec_state"]
-                torch.testing.assert_close(attn["query"], expected, atol=0, rtol=0)
-                assert not torch.equal(attn["dec_state"], before)
-
-
-def test_bahdanau_attention_of_step_one_does_not_depend_on_the_first_input_token():
-    model = tiny_model("lstm-attn", query="previous")
-    src, mask = sources(model, LONG)
-    with torch.no_grad():
-        memory = model.encode(src, mask)
-        a = model.step(torch.tensor([BOS_ID]), model.init_state(memory), memory)[2]["cross_weights"]
-        b = model.step(torch.tensor([EOS_ID]), model.init_state(memory), memory)[2]["cross_weights"]
-    torch.testing.assert_close(a, b, atol=0, rtol=0)
-
-
-def test_lstm_attn_rejects_an_unknown_query():
-    with pytest.raises(ValueError, match="unknown attention query"):
-        build_model("lstm-attn", query="next")

@@ -25,7 +25,7 @@ def trained(request, tmp_path_factory):
     arch, out = request.param, tmp_path_factory.mktemp("train") / f"reverse-{request.param}"
     threads = torch.get_num_threads()
     # Dropout 0 makes the loss a deterministic function of the weights, so "it falls" is not noise.
-    kw = dict(task="reverse", arch=arch, out=out, train_limit=300, quiet=True, threads=1,
+    kw = dict(task="reverse", arch=arch, out=out, train_size=300, quiet=True, threads=1, lr=3e-3, warmup=10,
               config_overrides={**TINY[arch], "dropout": 0.0})
     try:
         train(epochs=2, **kw)
@@ -63,3 +63,10 @@ def test_config_records_the_training_run(trained):
     assert info["task"] == "reverse" and info["arch"] == trained.arch
     assert info["train"]["epochs_run"] == 3
     assert info["data"] == "generated (reverse)"
+
+
+def test_config_records_the_recipe_and_the_generated_data(trained):
+    train = seq2seq.read_config(trained.out)["train"]
+    assert (train["lr"], train["warmup"], train["batch"]) == (3e-3, 10, 128)  # batch: the task's default
+    assert train["generated"] == {"size": 300, "repeat": 0.1}
+    assert train["train_pairs"] == 300

@@ -14,8 +14,6 @@ cached model can serve many users at once). Keys, all optional:
     self_scores    (B, layers, heads, t)
     cross_query / self_query / self_key (B, layers, heads, d_k)   Transformer: this
                    step's query vectors, and the key of the position just added
-    query          (B, D)                 RNN with attention: the decoder state that scored
-                                          the source (s_t, or s_{t-1} in Bahdanau's arrangement)
     context        (B, D)                 context vector the step received
     dec_state      (B, D)                 decoder hidden state s_t
 """

@@ -1,27 +1,13 @@
 """LSTM encoder-decoder with attention (Bahdanau et al. 2015; Luong et al. 2015).
 
-A bidirectional encoder keeps every state h_i. Two arrangements of the
-decoder, chosen by `query`:
-
-"current" (Luong): the state s_t, after reading y_{t-1}, scores the source;
-training runs the LSTM over all steps at once.
+A bidirectional encoder keeps every state h_i. At each step the decoder
+state s_t (after reading y_{t-1}) scores every source position, in Luong's
+arrangement so training runs over all steps at once:
 
     s_t = LSTM(s_{t-1}, y_{t-1})
-    e_{t,i} = score(s_t, h_i)
-
-"previous" (Bahdanau): the previous state s_{t-1} scores the source, before
-the decoder reads anything of step t, and the context is fed into the LSTM.
-The query cannot look at the word just written, so the attention has to find
-the source position by where the decoder is, not by what it last wrote.
-
-    e_{t,i} = score(s_{t-1}, h_i)
-    s_t = LSTM(s_{t-1}, [y_{t-1}; c_t])
-
-Both then share
-
-    score:  additive  v^T tanh(W q + U h_i)   (Bahdanau)
-            dot       q^T h_i                 (Luong)
-            general   q^T W h_i               (Luong)
+    e_{t,i} = score(s_t, h_i)        additive: v^T tanh(W s_t + U h_i)   (Bahdanau)
+                                     dot:      s_t^T h_i                  (Luong)
+                                     general:  s_t^T W h_i                (Luong)
     alpha_{t,i} = softmax_i(e_{t,i})
     c_t = sum_i alpha_{t,i} h_i
     y_t = softmax(W_o tanh(W_c [c_t; s_t]))
@@ -38,8 +24,6 @@ from .base import Seq2Seq, masked_softmax
 from .lstm import RNNEncoder, _to_rnn
 
 SCORES = ("additive", "dot", "general")
-QUERIES = ("current", "previous")
-VALUES = ("states", "embeddings")
 
 
 @dataclass
@@ -52,8 +36,6 @@ class LSTMAttnConfig:
     score: str = "additive"  # attention score: additive | dot | general
     attn_dim: int = 128  # size of the additive score's hidden layer
     dropout: float = 0.1  # dropout on embeddings and outputs
-    query: str = "current"  # which decoder state scores the source: current s_t (Luong) | previous s_{t-1} (Bahdanau)
-    values: str = "states"  # what the context averages: encoder states h_i | source embeddings x_i
 
 
 class Score(nn.Module):
@@ -86,64 +68,44 @@ class LSTMAttnSeq2Seq(Seq2Seq):
     def __init__(self, config: LSTMAttnConfig):
         super().__init__(config)
         cfg = config
-        if cfg.query not in QUERIES:
-            raise ValueError(f"unknown attention query {cfg.query!r}: use one of {QUERIES}")
         self.encoder = RNNEncoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.layers, cfg.dropout)
         self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=0)
-        if cfg.values not in VALUES:
-            raise ValueError(f"unknown attention values {cfg.values!r}: use one of {VALUES}")
-        ctx = cfg.emb if cfg.values == "embeddings" else cfg.hidden
-        feed = ctx if cfg.query == "previous" else 0  # Bahdanau feeds c_t into the LSTM
-        self.rnn = nn.LSTM(cfg.emb + feed, cfg.hidden, cfg.layers, batch_first=True,
+        self.rnn = nn.LSTM(cfg.emb, cfg.hidden, cfg.layers, batch_first=True,
                            dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         self.score = Score(cfg.score, cfg.hidden, cfg.attn_dim)
-        self.combine = nn.Linear(ctx + cfg.hidden, cfg.hidden)
+        self.combine = nn.Linear(2 * cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.tgt_vocab)
         self.drop = nn.Dropout(cfg.dropout)
 
     def encode(self, src, src_mask):
         states, h0, c0 = self.encoder(src, src_mask)
-        memory = {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0}
-        memory["values"] = self.encoder.embed(src) if self.config.values == "embeddings" else states
-        return memory
+        return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0}
 
     def init_state(self, memory):
         return {"h": memory["h0"], "c": memory["c0"]}
 
-    def _attention(self, q, memory):
-        """q: (B, T, H) queries -> weights, scores (B, T, S), context (B, T, H)."""
-        scores = self.score(q, memory["enc_states"])  # (B, T, S)
+    def _attend(self, s, memory):
+        """s: (B, T, H) -> logits (B, T, V), weights, scores (B, T, S), context (B, T, H)."""
+        h = memory["enc_states"]
+        scores = self.score(s, h)  # (B, T, S)
         weights = masked_softmax(scores, memory["src_mask"].unsqueeze(1))
-        return weights, scores, weights @ memory["values"]
-
-    def _logits(self, context, s):
-        return self.out(self.drop(torch.tanh(self.combine(torch.cat([context, s], dim=-1)))))
+        context = weights @ h  # (B, T, H)
+        logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([context, s], dim=-1)))))
+        return logits, weights, scores, context
 
     def step(self, prev, state, memory):
-        y = self.drop(self.embed(prev)).unsqueeze(1)  # (B, 1, E)
-        if self.config.query == "previous":
-            q = state["h"][:, -1:]  # s_{t-1}, top layer: (B, 1, H)
-            weights, scores, context = self._attention(q, memory)
-            out, (h, c) = self.rnn(torch.cat([y, context], dim=-1), _to_rnn(state))  # (B, 1, H)
-        else:
-            out, (h, c) = self.rnn(y, _to_rnn(state))  # (B, 1, H)
-            q = out
-            weights, scores, context = self._attention(q, memory)
-        logits = self._logits(context, out)
+        out, (h, c) = self.rnn(self.drop(self.embed(prev)).unsqueeze(1), _to_rnn(state))  # (B, 1, H)
+        logits, weights, scores, context = self._attend(out, memory)
         state = {"h": h.transpose(0, 1), "c": c.transpose(0, 1)}
         attn = {
             "cross_weights": weights[:, None, None, 0],  # (B, 1 layer, 1 head, S)
             "cross_scores": scores[:, None, None, 0],
             "context": context[:, 0],
             "dec_state": out[:, 0],
-            "query": q[:, 0],
         }
         return logits[:, 0], state, attn
 
     def forward(self, src, src_mask, tgt_in):
-        if self.config.query == "previous":  # each step's query is the state the step before made
-            return super().forward(src, src_mask, tgt_in)
         memory = self.encode(src, src_mask)
         out, _ = self.rnn(self.drop(self.embed(tgt_in)), _to_rnn(self.init_state(memory)))  # (B, T, H)
-        context = self._attention(out, memory)[2]
-        return self._logits(context, out)
+        return self._attend(out, memory)[0]
