@@ -160,18 +160,32 @@ def reverse_example(seq: str) -> Example:
     return Example(seq, seq[::-1], tuple((n - 1 - j,) for j in range(n)))
 
 
-def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset(), repeat: float = 0.0) -> list[Example]:
-    """n random letter sequences of 1-40 letters. With `repeat` > 0 each letter
-    copies the one before it with that probability (else it is uniform): more
-    runs such as "aaa", where a model cannot find its place by the letter it
-    just wrote and must count positions instead."""
+def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset(), repeat: float = 0.0,
+                     patterns: float = 0.0) -> list[Example]:
+    """n random letter sequences of 1-40 letters, uniform by default.
+
+    Training adds two kinds of harder sequences, where a model cannot find its
+    place by the letter it just wrote and must count positions instead:
+    `repeat`, the chance that a letter copies the one before it (runs such as
+    "aaa"), and `patterns`, the share of sequences that repeat a short unit
+    ("abcabcabc", "aaaa…", or a stretch of the alphabet such as "defghdefgh").
+    """
     rng = random.Random(seed)
     out = []
     while len(out) < n:
-        chars: list[str] = []
-        for _ in range(rng.randint(1, REVERSE_MAX)):
-            chars.append(chars[-1] if repeat and chars and rng.random() < repeat else rng.choice(LETTERS))
-        seq = "".join(chars)
+        length = rng.randint(1, REVERSE_MAX)
+        if patterns and rng.random() < patterns:
+            if rng.random() < 0.5:
+                unit = "".join(rng.choice(LETTERS) for _ in range(rng.randint(1, 6)))
+            else:
+                start, size = rng.randrange(26), rng.randint(2, 26)
+                unit = "".join(LETTERS[(start + i) % 26] for i in range(size))
+            seq = (unit * (length // len(unit) + 1))[:length]
+        else:
+            chars: list[str] = []
+            for _ in range(length):
+                chars.append(chars[-1] if repeat and chars and rng.random() < repeat else rng.choice(LETTERS))
+            seq = "".join(chars)
         if seq not in exclude:
             out.append(reverse_example(seq))
     return out
@@ -203,8 +217,9 @@ def bucket_name(lo: int, hi: int) -> str:
 
 
 # The generated training sets, by default: how many pairs, and (reverse) how often a letter repeats
-# the one before. Dev and test never change: uniform letters, seeds 2 and 3.
-TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.1}}
+# the one before and what share of sequences repeat a short unit. Dev and test never change:
+# uniform letters, seeds 2 and 3.
+TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.1, "patterns": 0.2}}
 
 
 def load_task(task: str, data: str | os.PathLike | None = None, train_size: int | None = None
@@ -227,7 +242,8 @@ def load_task(task: str, data: str | os.PathLike | None = None, train_size: int 
         test = generate_reverse(2000, seed=3)
         dev = generate_reverse(1000, seed=2, exclude={e.src for e in test})
         held = {e.src for e in test + dev}
-        return {"train": generate_reverse(train_size or TRAIN_DATA[task]["size"], seed=1, exclude=held,
-                                          repeat=TRAIN_DATA[task]["repeat"]), "dev": dev,
+        gen = TRAIN_DATA[task]
+        return {"train": generate_reverse(train_size or gen["size"], seed=1, exclude=held, repeat=gen["repeat"],
+                                          patterns=gen["patterns"]), "dev": dev,
                 "test": test}
     raise ValueError(f"unknown task {task!r}: choose one of {TASKS}")

@@ -86,6 +86,16 @@ def test_reverse_repeat_makes_runs_and_keeps_the_alignment():
         assert e == reverse_example(e.src)
 
 
+def test_reverse_patterns_repeat_a_short_unit():
+    examples = generate_reverse(300, seed=5, patterns=1.0)
+    for e in examples:
+        assert any(e.src == (e.src[:p] * 40)[: len(e.src)] for p in range(1, 27)), e.src
+        assert e == reverse_example(e.src)
+    assert any(len(set(e.src)) == 1 and len(e.src) > 5 for e in examples)  # "aaaaaa"
+    assert any("abc" in e.src or "mno" in e.src or "xyz" in e.src for e in examples)  # the alphabet
+    assert len({len(e.src) for e in examples}) > 30
+
+
 def test_reverse_training_set_has_more_runs_than_dev_and_test():
     splits = load_task("reverse", train_size=3000)
     assert len(splits["train"]) == 3000

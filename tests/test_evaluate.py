@@ -19,7 +19,7 @@ def folder(tmp_path):
     seq2seq.save(tiny_model("lstm-attn", "reverse"), out, task="reverse", data="generated (reverse)",
                  train={"epochs": 3, "seed": 1, "device": "cpu", "threads": 1, "train_pairs": 500,
                         "command": "python -m seq2seq.train --task reverse --arch lstm-attn --minutes 9",
-                        "lr": 0.002, "batch": 128, "warmup": 100, "generated": {"size": 500, "repeat": 0.1},
+                        "lr": 0.002, "batch": 128, "warmup": 100, "generated": {"size": 500, "repeat": 0.1, "patterns": 0.2},
                         "minutes": 1.5, "epochs_run": 4, "best_dev": 12.0})
     return out
 
@@ -35,7 +35,7 @@ def test_evaluate_writes_metrics_and_a_card_with_the_recipe_and_notes(folder, ca
     card = (folder / "README.md").read_text()
     assert "`python -m seq2seq.train --task reverse --arch lstm-attn --minutes 9`" in card  # the real command
     assert "batch 128, lr 0.002, warmup 100" in card
-    assert "500 training pairs" in card and "probability 0.1" in card
+    assert "500 training pairs" in card and "probability 0.1" in card and "20 % of the sequences" in card
     assert "## Notes\n\nWhy this recipe: a sweep." in card
     assert card.startswith("# reverse-lstm-attn\n\nAn LSTM encoder-decoder")
     assert "dev:" in capsys.readouterr().out

@@ -24,6 +24,10 @@ DATES = {
     "Feb 29, 2024": "2024-02-29",
 }
 REVERSE = ["a", "abc", "attention", "zyxwvutsrqponmlkjihgfedcba", "abcdefghijklmno"]
+# What a teacher types to probe a model: runs and repeating patterns, where the letter just written
+# does not say where the model is (long ones are for the attention models).
+PATTERNS = ["aaaaaaaaaaaaaaaaaaaa", "abcabcabcabcabcabcabcabcabcabc", "abababababababababababababababababababab",
+            "abcdefghijklmnopqrstuvwxyzabcdefghijklmn", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"]
 
 
 def load(name):
@@ -62,7 +66,7 @@ def test_dates_models_get_fixed_inputs_right(arch):
 @pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
 def test_reverse_models_get_fixed_inputs_right(arch):
     model = load(f"reverse-{arch}")
-    for src in REVERSE + ["abcdefghijklmnopqrstuvwxyzabcdefghijklmn"]:
+    for src in REVERSE + PATTERNS:
         assert seq2seq.decode(model, src).output == src[::-1], src
 
 
