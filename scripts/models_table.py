@@ -36,7 +36,9 @@ def main():
             lengths = ", ".join(f"{r['bucket']}: {r[key]}" for r in m["by_length"])
         else:
             metric, lengths = "not evaluated", "—"
-        trained = f"{tr.get('epochs_run', '?')} epochs, {tr.get('minutes', '?')} min, {tr.get('threads', '?')} thread"
+        threads = tr.get("threads", "?")
+        trained = (f"{tr.get('epochs_run', '?')} epochs, {tr.get('minutes', '?')} min, {threads} "
+                   f"thread{'' if threads == 1 else 's'}")
         rows.append(f"| [`{name}`](checkpoints/{name}/README.md) | {info['parameters'] / 1e6:.2f} M | {trained} "
                     f"| {metric} | {lengths} |")
     print("\n".join(rows))
