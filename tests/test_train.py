@@ -68,5 +68,5 @@ def test_config_records_the_training_run(trained):
 def test_config_records_the_recipe_and_the_generated_data(trained):
     train = seq2seq.read_config(trained.out)["train"]
     assert (train["lr"], train["warmup"], train["batch"]) == (3e-3, 10, 128)  # batch: the task's default
-    assert train["generated"] == {"size": 300, "repeat": 0.1, "patterns": 0.2}
+    assert train["generated"] == {"size": 300, "repeat": 0.1, "patterns": 0.0}
     assert train["train_pairs"] == 300
