@@ -5,7 +5,7 @@
 # then the en-zh Transformer alone on both cores. The numbers are the training-time
 # budgets (--minutes) and patience the shipped models had; each model card gives its
 # exact command. Every run resumes from its last completed epoch if killed: run the
-# script again. The two big en-zh LSTMs are then stored as int8 (see the README).
+# script again. The three en-zh models are then stored as int8 (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data/cmn-eng.tsv}
@@ -24,6 +24,6 @@ run() {  # task arch minutes patience threads
 ) &
 wait
 run en-zh transformer 36 5 2
-for m in en-zh-lstm en-zh-lstm-attn; do python -m seq2seq.compress "$m" --dtype int8; done
+for m in en-zh-lstm en-zh-lstm-attn en-zh-transformer; do python -m seq2seq.compress "$m" --dtype int8; done
 for m in checkpoints/*/; do python -m seq2seq.evaluate --model "$m" --data "$DATA"; done
 python scripts/models_table.py

@@ -139,9 +139,13 @@ def write_card(folder: Path) -> str:
               f"- command: `{command}` (or `scripts/train_all.sh`)"
               + (f"; {recipe} (peak learning rate, then inverse square-root decay)" if recipe else ""),
               f"- {tr.get('epochs_run', '?')} epochs in {tr.get('minutes', '?')} min on {tr.get('device', 'cpu')} "
-              f"({tr.get('threads', '?')} thread(s) of a 2-core machine, torch {tr.get('torch', '?')}); best dev "
+              f"({tr.get('threads', '?')} thread{'' if tr.get('threads') == 1 else 's'} of a 2-core machine, torch "
+              f"{tr.get('torch', '?')}); best dev "
               f"epoch {tr.get('epochs', '?')} (dev {'BLEU' if task == 'en-zh' else 'exact match'} "
-              f"{tr.get('best_dev', '?')}); seed {tr.get('seed', '?')}", ""]
+              f"{tr.get('best_dev', '?')}); seed {tr.get('seed', '?')}"]
+    if info["weights_dtype"] == "int8":
+        lines.append(f"- then stored as int8: `python -m seq2seq.compress {folder.name} --dtype int8`")
+    lines.append("")
     if log:
         key = next(k for k in log[0] if k.startswith("dev_"))
         lines += ["| epoch | train loss | " + key.replace("_", " ") + " | seconds |", "|---|---|---|---|"]

@@ -19,7 +19,8 @@ def folder(tmp_path):
     seq2seq.save(tiny_model("lstm-attn", "reverse"), out, task="reverse", data="generated (reverse)",
                  train={"epochs": 3, "seed": 1, "device": "cpu", "threads": 1, "train_pairs": 500,
                         "command": "python -m seq2seq.train --task reverse --arch lstm-attn --minutes 9",
-                        "lr": 0.002, "batch": 128, "warmup": 100, "generated": {"size": 500, "repeat": 0.1, "patterns": 0.2},
+                        "lr": 0.002, "batch": 128, "warmup": 100,
+                        "generated": {"size": 500, "repeat": 0.1, "patterns": 0.2},
                         "minutes": 1.5, "epochs_run": 4, "best_dev": 12.0})
     return out
 
