@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -61,6 +62,16 @@ def tiny_checkpoints(tmp_path_factory):
         os.environ.pop("ATTENTION_LAB_CHECKPOINTS", None)
     else:
         os.environ["ATTENTION_LAB_CHECKPOINTS"] = old
+
+
+@pytest.fixture
+def own_checkpoints(tiny_checkpoints, tmp_path, monkeypatch):
+    """A private copy of the tiny checkpoints that a test may break, change or add metrics to."""
+    root = tmp_path / "checkpoints"
+    shutil.copytree(tiny_checkpoints, root)
+    monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", root)
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(root))
+    return root
 
 
 @pytest.fixture

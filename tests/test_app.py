@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pytest
@@ -59,16 +58,6 @@ def count_decodes(monkeypatch):
     monkeypatch.setattr(seq2seq, "decode", counting_decode)
     monkeypatch.setattr(seq2seq, "whatif", counting_whatif)
     return calls
-
-
-@pytest.fixture
-def own_checkpoints(tiny_checkpoints, tmp_path, monkeypatch):
-    """A private copy of the tiny checkpoints that a test may break or add metrics to."""
-    root = tmp_path / "checkpoints"
-    shutil.copytree(tiny_checkpoints, root)
-    monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", root)
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(root))
-    return root
 
 
 # --- home -------------------------------------------------------------------------------

@@ -77,16 +77,6 @@ def _through_the_router(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", init_then_router)
 
 
-@pytest.fixture
-def own_checkpoints(tiny_checkpoints, tmp_path, monkeypatch):
-    """A private copy of the tiny checkpoints that a test may change."""
-    root = tmp_path / "checkpoints"
-    shutil.copytree(tiny_checkpoints, root)
-    monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", root)
-    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(root))
-    return root
-
-
 # --- self-attention ----------------------------------------------------------------------------
 
 def test_self_attention_grid_and_the_enlarged_head(tiny_checkpoints):
