@@ -38,7 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.browser import CHROMIUM, CHROMIUM_ARGS, app_server, missing  # noqa: E402
+from tests.browser.harness import CHROMIUM, CHROMIUM_ARGS, app_server, missing  # noqa: E402
 
 MODEL = "reverse-lstm-attn"
 SIZES = {"20 × 15": (19, 14), "60 × 40": (59, 39)}  # steps x source tokens: (target letters, source letters)

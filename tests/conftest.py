@@ -1,4 +1,12 @@
-"""Shared fixtures: tiny models built from configs, and tiny checkpoint folders."""
+"""Shared fixtures: tiny models built from configs, and tiny checkpoint folders.
+
+Tests live in one folder per kind, and each folder is a marker (`pytest -m unit`):
+
+    unit/     the library and the app's pure helpers: fast, no Streamlit runtime
+    app/      Streamlit's AppTest drives each page headlessly, on tiny checkpoints
+    browser/  the real server in Debian's Chromium (skip with a reason without it)
+    shipped/  the nine checkpoints in checkpoints/ (BLEU with the corpus in ../shared/data)
+"""
 
 from __future__ import annotations
 
@@ -81,3 +89,14 @@ def one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+KINDS = ("unit", "app", "browser", "shipped")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test with the kind of its folder."""
+    for item in items:
+        kind = Path(str(item.fspath)).parent.name
+        if kind in KINDS:
+            item.add_marker(getattr(pytest.mark, kind))

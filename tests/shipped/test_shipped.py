@@ -12,7 +12,7 @@ import seq2seq
 from seq2seq.data import load_task
 from seq2seq.evaluate import evaluate
 
-SHIPPED = Path(__file__).resolve().parent.parent / "checkpoints"
+SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"
 NAMES = [f"{t}-{a}" for t in ("en-zh", "dates", "reverse") for a in ("lstm", "lstm-attn", "transformer")]
 DATES = {
     "Tuesday, 9 May 2018": "2018-05-09",

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser import REPO, app_server, browser, missing
+from tests.browser.harness import REPO, app_server, browser, missing
 
 if missing():
     pytest.skip(missing(), allow_module_level=True)

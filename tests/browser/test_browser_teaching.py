@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from conftest import make_tiny_checkpoints
 
-from tests.browser import REPO, app_server, browser, missing, wait_idle
+from tests.browser.harness import REPO, app_server, browser, missing, wait_idle
 
 if missing():
     pytest.skip(missing(), allow_module_level=True)
