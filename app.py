@@ -1,32 +1,35 @@
 """Attention Lab: `streamlit run app.py`.
 
 The router: page config, the page list, the sidebar every page shares. Adding a page
-is one line in PAGES (its file in pages/ only renders; shared state lives in ui.py).
+is one line in PAGES (its file in views/ only renders; shared state lives in ui/).
 """
+
+from pathlib import Path
 
 import streamlit as st
 
-import ui
+from ui import compat, models, shell
 
-st.set_page_config(page_title="Attention Lab", page_icon=str(ui.ASSETS / "icon.png"), layout="wide",
-                   initial_sidebar_state=ui.sidebar_state())
+HERE = Path(__file__).resolve().parent
 
+st.set_page_config(page_title="Attention Lab", page_icon=str(models.ASSETS / "icon.png"), layout="wide",
+                   initial_sidebar_state=shell.sidebar_state())
+compat.check(HERE)
+
+# Each file is named as its URL path. They live in views/, not pages/ (see ui/compat.py).
 PAGES = [
-    st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("pages/step.py", title="Step through decoding", icon=":material/step_over:", url_path="step"),
-    st.Page("pages/compare.py", title="Compare architectures", icon=":material/compare:", url_path="compare"),
-    # Each file is named as its URL path: a deep link as a fresh server's first request then finds it
-    # (see ui._router_first).
-    st.Page("pages/self-attention.py", title="Self-attention", icon=":material/grid_view:", url_path="self-attention"),
-    st.Page("pages/inside.py", title="Inside attention", icon=":material/function:", url_path="inside"),
-    st.Page("pages/cards.py", title="Model cards", icon=":material/badge:", url_path="cards"),
+    st.Page("views/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    st.Page("views/step.py", title="Step through decoding", icon=":material/step_over:", url_path="step"),
+    st.Page("views/compare.py", title="Compare architectures", icon=":material/compare:", url_path="compare"),
+    st.Page("views/self-attention.py", title="Self-attention", icon=":material/grid_view:", url_path="self-attention"),
+    st.Page("views/inside.py", title="Inside attention", icon=":material/function:", url_path="inside"),
+    st.Page("views/cards.py", title="Model cards", icon=":material/badge:", url_path="cards"),
 ]
 
 page = st.navigation(PAGES)
-ui.keep_widgets()
-ui.sidebar()
+shell.keep_widgets()
+shell.sidebar()
 try:
     page.run()
 except Exception as e:  # st.stop / st.rerun are BaseExceptions and pass through
-    st.error(f"This view hit an unexpected problem ({type(e).__name__}): {ui.md(e)}. "
-             "Change the input or pick another model; the other pages keep working.")
+    shell.page_failed(e)

@@ -10,7 +10,6 @@ Tests live in one folder per kind, and each folder is a marker (`pytest -m unit`
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -58,25 +57,24 @@ def arch(request):
 
 
 @pytest.fixture(scope="session")
-def tiny_checkpoints(tmp_path_factory):
-    """A checkpoints/ folder of tiny models; ATTENTION_LAB_CHECKPOINTS points at it."""
-    root = make_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
-    old = os.environ.get("ATTENTION_LAB_CHECKPOINTS")
-    os.environ["ATTENTION_LAB_CHECKPOINTS"] = str(root)
-    seq2seq.checkpoint.CHECKPOINTS = root
-    yield root
-    seq2seq.checkpoint.CHECKPOINTS = Path(old) if old else REPO / "checkpoints"
-    if old is None:
-        os.environ.pop("ATTENTION_LAB_CHECKPOINTS", None)
-    else:
-        os.environ["ATTENTION_LAB_CHECKPOINTS"] = old
+def tiny_root(tmp_path_factory):
+    """A checkpoints/ folder of tiny models, written once per run (nothing global changed)."""
+    return make_tiny_checkpoints(tmp_path_factory.mktemp("checkpoints"))
 
 
 @pytest.fixture
-def own_checkpoints(tiny_checkpoints, tmp_path, monkeypatch):
+def tiny_checkpoints(tiny_root, monkeypatch):
+    """The tiny checkpoints as the library's and the app's model folder, for this test only."""
+    monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", tiny_root)
+    monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(tiny_root))
+    return tiny_root
+
+
+@pytest.fixture
+def own_checkpoints(tiny_root, tmp_path, monkeypatch):
     """A private copy of the tiny checkpoints that a test may break, change or add metrics to."""
     root = tmp_path / "checkpoints"
-    shutil.copytree(tiny_checkpoints, root)
+    shutil.copytree(tiny_root, root)
     monkeypatch.setattr(seq2seq.checkpoint, "CHECKPOINTS", root)
     monkeypatch.setenv("ATTENTION_LAB_CHECKPOINTS", str(root))
     return root

@@ -9,36 +9,18 @@ import pytest
 from apptest_util import arr, charts, ok, start, texts
 
 import seq2seq
-import ui
+from ui import keys, models
 
-STEP, COMPARE = "pages/step.py", "pages/compare.py"
+STEP, COMPARE = "views/step.py", "views/compare.py"
 
 
 def k(name, page="step"):
-    return ui.k(page, name)
+    return keys.k(page, name)
 
 
 @pytest.fixture(autouse=True)
 def _checkpoints(tiny_checkpoints, one_torch_thread):
     return tiny_checkpoints
-
-
-@pytest.fixture(autouse=True)
-def _through_the_router(monkeypatch):
-    """Run every page through app.py, as the real server does.
-
-    With a pages/ folder Streamlit starts in its old multipage mode, where a page is run
-    on its own; a real server leaves it at the first run (ui._router_first), but AppTest
-    resets it before every run, so pages would skip app.py (sidebar, widget keeping)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    init = PagesManager.__init__
-
-    def init_then_router(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_then_router)
 
 
 @pytest.fixture
@@ -82,7 +64,7 @@ def test_sidebar_device_and_export_format():
     assert "CPU" in " ".join(c.value for c in at.sidebar.caption)
     (chart,) = at.get("plotly_chart")
     assert json.loads(chart.proto.config)["toImageButtonOptions"]["format"] == "png"
-    at.sidebar.radio(key=ui.EXPORT).set_value("svg").run()
+    at.sidebar.radio(key=keys.EXPORT).set_value("svg").run()
     (chart,) = at.get("plotly_chart")
     config = json.loads(chart.proto.config)
     assert config["toImageButtonOptions"]["format"] == "svg"
@@ -161,7 +143,7 @@ def test_step_switch_model_and_transformer_pickers():
     at = start(STEP, model="dates-lstm-attn")
     at.selectbox(key=k("task")).set_value("reverse").run()
     ok(at)
-    assert at.session_state[k("text")] == ui.examples("reverse")[0]["text"]  # the new task's example
+    assert at.session_state[k("text")] == models.examples("reverse")[0]["text"]  # the new task's example
     at.segmented_control(key=k("arch")).set_value("transformer").run()
     ok(at)
     assert at.query_params["model"] == "reverse-transformer"
@@ -325,7 +307,7 @@ def test_an_unexpected_error_never_shows_a_traceback(monkeypatch):
     def boom():
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(ui, "zoo", boom)
+    monkeypatch.setattr(models, "zoo", boom)
     at = start(STEP)
     ok(at)
     assert any("unexpected problem" in e.value and "disk on fire" in e.value for e in at.error)

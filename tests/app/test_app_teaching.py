@@ -13,15 +13,15 @@ from conftest import tiny_model
 from streamlit.testing.v1 import AppTest
 
 import seq2seq
-import ui
 from seq2seq.explain import rollout
+from ui import keys
 
-HOME, STEP, COMPARE = "pages/home.py", "pages/step.py", "pages/compare.py"
-SELF, INSIDE, CARDS = "pages/self-attention.py", "pages/inside.py", "pages/cards.py"
+HOME, STEP, COMPARE = "views/home.py", "views/step.py", "views/compare.py"
+SELF, INSIDE, CARDS = "views/self-attention.py", "views/inside.py", "views/cards.py"
 
 
 def k(name):
-    return ui.k(ui.SHARED, name)
+    return keys.k(keys.SHARED, name)
 
 
 def go(at: AppTest, page: str) -> AppTest:
@@ -61,20 +61,6 @@ def softmax(e, mask):
 @pytest.fixture(autouse=True)
 def _checkpoints(tiny_checkpoints, one_torch_thread):
     return tiny_checkpoints
-
-
-@pytest.fixture(autouse=True)
-def _through_the_router(monkeypatch):
-    """Run every page through app.py, as the real server does (see test_app.py)."""
-    from streamlit.runtime.pages_manager import PagesManager
-
-    init = PagesManager.__init__
-
-    def init_then_router(self, *args, **kwargs):
-        init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_then_router)
 
 
 # --- self-attention ----------------------------------------------------------------------------
@@ -359,16 +345,16 @@ def test_presentation_mode_toggles_and_persists_in_the_url():
     ok(at)
     assert "present" not in at.query_params and fonts(at) == {12} and not styled(at)
     assert at.caption  # hints are shown
-    at.sidebar.toggle(key=ui.PRESENT).set_value(True).run()
+    at.sidebar.toggle(key=keys.PRESENT).set_value(True).run()
     ok(at)
     assert at.query_params["present"] == "1" and styled(at)
     assert fonts(at) == {18}
     go(at, SELF)  # the browser drops the parameters; the mode stays, and comes back into the URL
     ok(at)
     assert at.query_params["present"] == "1" and styled(at) and fonts(at) == {18}
-    assert not [c for c in at.main.caption if "One colour scale" in c.value]  # ui.hint: left out
+    assert not [c for c in at.main.caption if "One colour scale" in c.value]  # shell.hint: left out
     assert at.query_params["model"] == "reverse-transformer"
-    at.sidebar.toggle(key=ui.PRESENT).set_value(False).run()
+    at.sidebar.toggle(key=keys.PRESENT).set_value(False).run()
     ok(at)
     assert "present" not in at.query_params and not styled(at) and fonts(at) == {12}
 
@@ -376,14 +362,14 @@ def test_presentation_mode_toggles_and_persists_in_the_url():
 def test_a_link_turns_presentation_mode_on_and_off():
     at = start(SELF, model="reverse-transformer", text="abc", present="1")
     ok(at)
-    assert at.sidebar.toggle(key=ui.PRESENT).value and fonts(at) == {18}
+    assert at.sidebar.toggle(key=keys.PRESENT).value and fonts(at) == {18}
     at.run()  # a rerun keeps it
-    assert at.sidebar.toggle(key=ui.PRESENT).value and at.query_params["present"] == "1"
+    assert at.sidebar.toggle(key=keys.PRESENT).value and at.query_params["present"] == "1"
     at.query_params.clear()
     at.query_params.update({"model": "reverse-transformer", "text": "abc", "present": "0"})
     at.run()
     ok(at)
-    assert not at.sidebar.toggle(key=ui.PRESENT).value and "present" not in at.query_params
+    assert not at.sidebar.toggle(key=keys.PRESENT).value and "present" not in at.query_params
 
 
 @pytest.mark.parametrize("page,query", [

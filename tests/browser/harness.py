@@ -15,6 +15,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from ui.compat import HEALTH_PATH
+
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -54,7 +56,7 @@ def app_server(checkpoints: str | os.PathLike | None = None, timeout: float = 60
         deadline = time.time() + timeout
         while True:
             try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
+                with urllib.request.urlopen(url + HEALTH_PATH, timeout=2) as r:
                     if r.status == 200:
                         break
             except OSError:

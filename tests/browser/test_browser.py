@@ -3,13 +3,12 @@
 One Streamlit server for the whole module. Every test asserts on what a user sees:
 input values, Streamlit metrics and captions, and the Plotly heatmap's SVG (tick
 labels, title, the outlined row of the current step, the highlighted top-k bar).
-Every test leaves a full-page screenshot in tests/screenshots/<test name>.png;
-`test_readme_screenshots` also writes docs/img/step.png and docs/img/compare.png.
+Every test leaves a full-page screenshot in tests/screenshots/<test name>.png (not
+tracked); the README's pictures are made by `python scripts/screenshots.py`.
 
 Run one at a time while training runs beside it:
-    pytest tests/test_browser.py -x -q -k NAME
-Models still being trained (en-zh-*, reverse-*, dates-transformer) skip until their
-checkpoint folder has a config and weights.
+    pytest tests/browser/test_browser.py -x -q -k NAME
+A test whose checkpoint folder lacks its config or weights fails with the folder named.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ pytestmark = pytest.mark.browser
 # points ATTENTION_LAB_CHECKPOINTS at tiny untrained models, and the server inherits os.environ.
 CHECKPOINTS = REPO / "checkpoints"
 SHOTS = REPO / "tests" / "screenshots"
-DOCS_IMG = REPO / "docs" / "img"
 WIDTH = 1400
 TIMEOUT = 60_000  # ms: the CI machine may be training models on every core
 expect.set_options(timeout=TIMEOUT)
@@ -58,8 +56,7 @@ def shipped(name: str) -> bool:
 def need(*names: str):
     absent = [n for n in names if not shipped(n)]
     if absent:
-        pytest.skip(f"checkpoints/{', '.join(absent)} not there yet (still training?): "
-                    "needs config.json and model.safetensors")
+        pytest.fail(f"shipped checkpoints/{', '.join(absent)} missing: needs config.json and model.safetensors")
 
 
 # --- fixtures ----------------------------------------------------------------------------
@@ -67,7 +64,7 @@ def need(*names: str):
 @pytest.fixture(scope="module")
 def server():
     if not shipped("dates-lstm-attn"):
-        pytest.skip("checkpoints/dates-lstm-attn is missing: the browser tests drive the shipped models")
+        pytest.fail("shipped checkpoints/dates-lstm-attn is missing: the browser tests drive the shipped models")
     with app_server(checkpoints=CHECKPOINTS, timeout=120) as url:
         yield url
 
@@ -556,31 +553,3 @@ def test_compare_page_steps_all_models_together(page, server):
     # quality by length: a chart where any model has metrics.json, else the "not evaluated" note
     expect(page.get_by_role("heading", name="Quality by source length (test set)")).to_be_visible()
     no_error(page)
-
-
-# --- pictures for the README --------------------------------------------------------------
-
-def test_readme_screenshots(page, server):
-    """docs/img/step.png and docs/img/compare.png, 1400 px wide."""
-    if shipped("en-zh-transformer"):
-        open_page(page, server, "/step?model=en-zh-transformer&text=I+like+tea.&step=1")
-    else:
-        open_page(page, server, "/step?model=dates-lstm-attn&text=Tuesday,+9+May+2018&step=3&gold=1")
-    g = chart(page)
-    shows_step(g, view(g)["step"])
-    page.wait_for_timeout(500)
-    screenshot(page, DOCS_IMG / "step.png")
-
-    reverse = [a for a in ARCHS if shipped(f"reverse-{a}")]
-    if len(reverse) >= 2:
-        # 15 letters: the charts still fit side by side (a longer input stacks them, a page 4000+ px tall)
-        open_page(page, server, "/compare?task=reverse&text=neuralattention&step=10")
-        expect(page.get_by_text("The charts are stacked")).to_have_count(0)
-    else:
-        open_page(page, server, "/compare?task=dates&text=Tuesday,+9+May+2018&step=3")
-    chart(page)
-    page.wait_for_timeout(500)
-    screenshot(page, DOCS_IMG / "compare.png")
-    for name in ("step.png", "compare.png"):
-        head = (DOCS_IMG / name).read_bytes()[:24]  # PNG signature, IHDR: width, height
-        assert head[:8] == b"\x89PNG\r\n\x1a\n" and int.from_bytes(head[16:20], "big") == WIDTH, name

@@ -5,16 +5,14 @@ One Streamlit server for the module, on tiny untrained checkpoints written to a 
 folder (the tiny reverse-lstm-attn gets a metrics.json and a train_log.jsonl, so its model
 card has something to show). Every test opens its page from a URL with query parameters
 and asserts on what is visible: the Plotly charts' titles and tick labels, the formulas,
-the URL. Each leaves a screenshot in tests/screenshots/<test name>.png;
-`test_readme_screenshots` writes docs/img/self_attention.png and docs/img/inside.png
-from the shipped en-zh-transformer (or a dates / reverse Transformer, or the tiny one).
+the URL. Each leaves a screenshot in tests/screenshots/<test name>.png (not tracked).
+The README's pictures are made by `python scripts/screenshots.py`, not by the tests.
 
-    pytest tests/test_browser_teaching.py -x -q
+    pytest tests/browser/test_browser_teaching.py -x -q
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from pathlib import Path
@@ -33,7 +31,6 @@ pytestmark = pytest.mark.browser
 TIMEOUT = 90_000  # ms: the machine may be training models on every core
 expect.set_options(timeout=TIMEOUT)
 SHOTS = REPO / "tests" / "screenshots"
-DOCS_IMG = REPO / "docs" / "img"
 WIDTH = 1400
 READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
                    return a && a.dataset.testScriptState === 'notRunning'
@@ -267,49 +264,3 @@ def test_presentation_mode_toggles_and_persists(page, server):
 
 
 # --- README images ---------------------------------------------------------------------------
-
-def _readme_model() -> tuple[Path | None, str, str]:
-    """(checkpoints folder or None for the tiny ones, model, text) for the README images."""
-    for name, text in (("en-zh-transformer", "I would like a cup of tea."),
-                       ("dates-transformer", "Wednesday, 9 May 2018"), ("reverse-transformer", "attention")):
-        folder = REPO / "checkpoints" / name
-        if (folder / "config.json").is_file() and (folder / "model.safetensors").is_file():
-            return REPO / "checkpoints", name, text
-    return None, "reverse-transformer", "attention"
-
-
-def test_readme_screenshots(page, server, request):
-    root, name, text = _readme_model()
-    q = f"model={name}&text={text}"
-    with app_server(checkpoints=root, timeout=120) if root else contextlib.nullcontext(server) as url:
-        warm(page, url)
-        open_page(page, url, f"/self-attention?{q}&kind=decoder&step=4&layer=2&head=2")
-        chart(page, "Decoder self-attention (masked) · layer 2 · head 2")
-        _shoot_from(page, DOCS_IMG / "self_attention.png", "Task", "· layer 2 · head 2")
-        open_page(page, url, f"/inside?{q}&kind=cross&step=2&layer=2&head=1")
-        expect(page.get_by_text("Cross-attention · layer 2 · head 1.")).to_be_visible()
-        _shoot_from(page, DOCS_IMG / "inside.png", "Attention in one head", None)
-        screenshot(page, shot_path(request))  # here, while its server runs
-        request.node.shot_taken = True
-
-
-BOTTOM_JS = """title => {
-  const boxes = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
-    .filter(e => !title || [...e.querySelectorAll('.gtitle')].some(t => t.textContent.includes(title)))
-    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
-  return Math.max(...boxes.map(r => r.bottom));
-}"""
-
-
-def _shoot_from(page, path: Path, start: str, end: str | None):
-    """A 1400-pixel-wide image of the page from the label or heading `start` down to the chart
-    whose title contains `end` (or to the last element of the page)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.mouse.move(WIDTH - 2, 2)
-    full = page.evaluate("""() => Math.ceil(document.querySelector('[data-testid="stMain"]').scrollHeight)""")
-    page.set_viewport_size({"width": WIDTH, "height": min(full, 6000)})
-    page.wait_for_timeout(800)
-    top = max(0, page.locator('[data-testid="stMain"]').get_by_text(start, exact=True).first.bounding_box()["y"] - 16)
-    bottom = page.evaluate(BOTTOM_JS, end) + 16
-    page.screenshot(path=str(path), clip={"x": 0, "y": top, "width": WIDTH, "height": bottom - top})
-    page.set_viewport_size({"width": WIDTH, "height": 1000})

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-import ui
+from ui import models, shell, tables
+from ui.keys import Q_MODEL, Q_STEP, Q_TEXT
 
 st.title("Attention Lab")
 st.markdown(
@@ -13,13 +14,13 @@ st.markdown(
     "turns the scores *e* into weights *α* with a softmax, and reads a fresh context *cₜ = Σᵢ αₜ,ᵢ hᵢ*: it "
     "looks back at the part of the source it needs now. The weights *α* are what the heatmaps here show."
 )
-st.image(str(ui.ASSETS / "attention.svg"), caption="One decoding step of a date model with attention "
+st.image(str(models.ASSETS / "attention.svg"), caption="One decoding step of a date model with attention "
          "(illustration).", width=820)
 
 st.subheader("The model zoo")
-table, problems = ui.zoo_table()
+table, problems = tables.zoo_table()
 if table.empty:
-    ui.no_models()
+    shell.no_models()
 else:
     st.dataframe(table, hide_index=True, width="stretch",
                  column_config={"parameters": st.column_config.NumberColumn(format="localized")})
@@ -30,7 +31,7 @@ for line in problems:
     st.error(f"Broken checkpoint — {line}. The other models keep working.")
 
 st.subheader("Where to start")
-zoo = ui.zoo()
+zoo = models.zoo()
 starts = [
     ("dates", "lstm-attn", "Wednesday, 9 May 2018", "Watch a date model find the day, month and year"),
     ("reverse", "lstm", "abcdefghijklmnopqrstuvwxyz", "See the bottleneck: a plain LSTM reversing 26 letters"),
@@ -41,10 +42,10 @@ for task, arch, text, label in starts:
     name = zoo.get(task, {}).get(arch)
     if name:
         any_start = True
-        st.page_link("pages/step.py", label=label, icon=":material/play_circle:",
-                     query_params={ui.Q_MODEL: name, ui.Q_TEXT: text, ui.Q_STEP: "0"})
+        st.page_link("views/step.py", label=label, icon=":material/play_circle:",
+                     query_params={Q_MODEL: name, Q_TEXT: text, Q_STEP: "0"})
 if any_start:
-    st.page_link("pages/compare.py", label="Compare the three architectures on one input",
+    st.page_link("views/compare.py", label="Compare the three architectures on one input",
                  icon=":material/compare:")
 st.markdown(
     "- **Step through decoding**: pick a model, type an input, and walk through the decode — the output so "

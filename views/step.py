@@ -3,7 +3,11 @@ what-if branches, and where the model looks (cross-attention) at each step."""
 
 import streamlit as st
 
-import ui
+from ui import figures, models, session, shell, tables, widgets
+from ui.keys import HYP, k
+from ui.session import valid
+from ui.text import filename, md, output_line
+from ui.urlstate import restore_url, step_view, to_query, write_url
 
 P = "step"
 
@@ -11,46 +15,49 @@ st.title("Step through decoding")
 st.caption("Pick a model and an input, then walk through the decode one output token at a time: what the model "
            "wrote, what else it considered, and where in the source it looked.")
 
-zoo = ui.zoo()
+zoo = models.zoo()
 if not zoo:
-    ui.no_models()
+    shell.no_models()
     st.stop()
-ui.restore_url(P, zoo)
+restore_url(P, zoo)
 
-task, arch, name = ui.model_picker(P, zoo)
-text = ui.text_picker(P, task)
-strategy, params = ui.strategy_picker(P, task, name)
+task, arch, name = widgets.model_picker(P, zoo)
+text = widgets.text_picker(P, task)
+strategy, params = widgets.strategy_picker(P, task, name)
 
-model, error = ui.load_model(name)
+
+def stop():
+    write_url(P, to_query(step_view(name, text, strategy, params)))
+    st.stop()
+
+
+model, error = models.load_model(name)
 if error:
     st.error(error)
     st.caption("The other models keep working: pick another architecture or task above.")
-    ui.write_url(P, ui.step_url(name, text, strategy, params))
-    st.stop()
+    stop()
 if not text.strip():
     st.info("Type a sentence (or pick an example) to decode.")
-    ui.write_url(P, ui.step_url(name, text, strategy, params))
-    st.stop()
+    stop()
 
 with st.spinner("Decoding…"):
-    dec = ui.decode_with_edits(P, model, text, strategy, params)
+    dec = session.decode_with_edits(P, model, text, strategy, params)
 if dec.error:
-    st.error(f"Cannot decode this input: {ui.md(dec.error)}.")
-    ui.write_url(P, ui.step_url(name, text, strategy, params))
-    st.stop()
+    st.error(f"Cannot decode this input: {md(dec.error)}.")
+    stop()
 trace = dec.trace
 
-ui.branch_bar(P, dec)
-ui.source_notices(trace)
+widgets.branch_bar(P, dec)
+widgets.source_notices(trace)
 st.divider()
 
 # --- what to look at ---------------------------------------------------------------
 if trace.has_attention:
     c1, c2 = st.columns([2, 1]) if arch == "transformer" else (st.container(), st.container())
     with c1:
-        view = ui.attention_pickers(P, trace)
+        view = widgets.attention_pickers(P, trace)
     with c2:
-        gold = ui.gold_toggle(P, task, trace)
+        gold = widgets.gold_toggle(P, task, trace)
 else:
     gold, view = None, None
     st.info("**This model has no attention.** The plain encoder-decoder reads the whole source into one "
@@ -59,7 +66,7 @@ else:
             "everything must squeeze through this bottleneck — which is why long inputs go wrong and why "
             "attention was invented (Bahdanau, Cho and Bengio, 2015).")
 
-t = ui.step_control(P, trace.steps)
+t = widgets.step_control(P, trace.steps)
 st.caption("▶ play and the slider *inside the chart* step in your browser, with no round trip to the server. "
            "The step control above sets the step the chart opens on — and it is the only step Python knows: "
            "the what-if buttons, the downloads and the link in the address bar follow it.")
@@ -67,26 +74,33 @@ st.caption("▶ play and the slider *inside the chart* step in your browser, wit
 # --- step t in words, and the what-if --------------------------------------------------
 c1, c2 = st.columns([2, 3])
 with c1:
-    st.markdown(f"**Step {t}** — output so far: {ui.output_line(trace, t)}")
+    st.markdown(f"**Step {t}** — output so far: {output_line(trace, t)}")
     m1, m2 = st.columns(2)
     m1.metric("Chosen token", trace.tgt_tokens[t])
     m2.metric("Probability", f"{float(trace.probs[t]):.1%}")
     if trace.forced[t]:
         st.caption("This token was forced (teacher forcing or a what-if), not chosen by the model.")
 with c2:
-    ui.whatif_buttons(P, trace, t)
+    widgets.whatif_buttons(P, trace, t)
 
-ui.plot(ui.step_figure(P, trace, view, gold, marks=dec.marks, step=t),
-        ui.filename(trace.model, "attention" if view else "context", "step", t))
-ui.gold_caption(trace, view, gold)
+figures.plot(figures.step_figure(P, trace, view, gold, marks=dec.marks, step=t),
+             filename(trace.model, "attention" if view else "context", "step", t))
+widgets.gold_caption(trace, view, gold)
 
 if trace.beam:
     with st.expander(f"The final beam ({len(trace.beam)} hypotheses)"):
-        ui.beam_view(P, trace, view)
+        st.dataframe(tables.beam_table(trace), hide_index=True, width="stretch")
+        if trace.has_attention:
+            valid(k(P, HYP), range(1, len(trace.beam) + 1), 1)
+            i = st.selectbox("Attention of hypothesis", range(1, len(trace.beam) + 1), key=k(P, HYP),
+                             format_func=lambda r: f"rank {r}")
+            fig = figures.beam_figure(trace, i, view)
+            if fig is not None:
+                figures.plot(fig, filename(trace.model, "beam", i))
 
-ui.downloads(trace, view, P)
-st.caption(f"Model **{ui.md(trace.model)}** on {ui.md(trace.device)} · {trace.steps} steps · "
-           f"output: {ui.md(trace.output) or '(empty)'}")
+tables.downloads(trace, view, P)
+st.caption(f"Model **{md(trace.model)}** on {md(trace.device)} · {trace.steps} steps · "
+           f"output: {md(trace.output) or '(empty)'}")
 
-ui.write_url(P, ui.step_url(name, text, strategy, params, t, view if arch == "transformer" else None,
-                         gold is not None, dec.edits))
+write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,
+                                gold is not None, dec.edits)))

@@ -4,7 +4,11 @@ Every number comes from the trace through seq2seq.explain.inside; nothing is run
 
 import streamlit as st
 
-import ui
+from seq2seq.explain import inside
+from ui import figures, shared, shell, tables, widgets
+from ui.keys import SHARED
+from ui.text import agreement, code, filename, head_title, md
+from ui.urlstate import write_url
 
 P = "inside"
 
@@ -38,16 +42,16 @@ PROJECTIONS = {
 }
 
 st.title("Inside attention")
-ui.hint("The formulas of an encoder-decoder, each next to its numbers for the model, input and step you are "
+shell.hint("The formulas of an encoder-decoder, each next to its numbers for the model, input and step you are "
         "looking at — the same as on the step page. Every number is read from the decode's trace.")
 
-view = ui.shared_view()
-trace = view.trace
-ui.source_notices(trace)
-t = ui.step_control(ui.SHARED, trace.steps)
+sel = shared.shared_view()
+trace = sel.trace
+widgets.source_notices(trace)
+t = widgets.step_control(SHARED, trace.steps)
 src = trace.src_tokens
 out_tok, in_tok = trace.tgt_tokens[t], trace.dec_inputs[t]
-cfg = view.model.config
+cfg = sel.model.config
 
 
 def section(title: str, formulas):
@@ -60,8 +64,16 @@ def section(title: str, formulas):
     return left, right
 
 
+def explained(at: int, kind: str, layer: int = 0, head: int = 0):
+    """(seq2seq's Inside of one attention computation, None) or (None, why there is none)."""
+    try:
+        return inside(trace, at, kind, layer, head), None
+    except (ValueError, IndexError) as e:
+        return None, str(e)
+
+
 def decoder_numbers():
-    st.markdown(f"Step **{t}** reads yₜ₋₁ = **{ui.md(in_tok)}** and writes yₜ = **{ui.md(out_tok)}**.")
+    st.markdown(f"Step **{t}** reads yₜ₋₁ = **{md(in_tok)}** and writes yₜ = **{md(out_tok)}**.")
     m1, m2 = st.columns(2)
     m1.metric("Chosen token", out_tok)
     m2.metric("p(yₜ)", f"{float(trace.probs[t]):.1%}")
@@ -69,13 +81,13 @@ def decoder_numbers():
 
 def scores_and_weights(ins, kind: str, figs: dict):
     """The scores, the mask and the softmax: a chart and the exact numbers."""
-    tokens, _ = ui.key_tokens(trace, kind)
-    ui.plot(figs["scores"], ui.filename(trace.model, "inside", kind, "scores", t))
-    st.dataframe(ui.scores_table(ins, tokens), hide_index=True, width="stretch", key=f"{P}.scores",
+    tokens, _ = figures.key_tokens(trace, kind)
+    figures.plot(figs["scores"], filename(trace.model, "inside", kind, "scores", t))
+    st.dataframe(tables.scores_table(ins, tokens), hide_index=True, width="stretch", key=f"{P}.scores",
                  column_config={c: st.column_config.NumberColumn(format="%.6f")
                                 for c in ("score e", "weight α", "softmax(e), recomputed")})
     st.caption(f"softmax(e) recomputed from the scores matches the weights the model used "
-               f"{ui.agreement(ins.weights, ins.recomputed)}.")
+               f"{agreement(ins.weights, ins.recomputed)}.")
 
 
 if trace.arch == "lstm":
@@ -88,21 +100,21 @@ if trace.arch == "lstm":
         st.markdown("**This model has no attention.** The decoder never sees the states hᵢ: the whole source "
                     "reaches it through one vector *c*, built from the encoder's last states — and every step "
                     "receives the same *c*. The rows below are step 0, this step and the last step: identical.")
-        ui.plot(ui.bottleneck_figure(trace, t), ui.filename(trace.model, "context", t))
-        st.dataframe(ui.vector_table({f"c at step {t}": trace.context[t]}), hide_index=True, width="stretch",
+        figures.plot(figures.bottleneck_figure(trace, t), filename(trace.model, "context", t))
+        st.dataframe(tables.vector_table({f"c at step {t}": trace.context[t]}), hide_index=True, width="stretch",
                      height=240, key=f"{P}.context")
     st.subheader("Attention and self-attention")
     st.info("None here: the plain LSTM is the model attention was invented to fix (Bahdanau, Cho and Bengio, 2015). "
             "Switch the architecture above to **LSTM + attention** or **Transformer** to see them.")
-    ui.write_url(ui.SHARED, view.url(t))
+    write_url(SHARED, sel.url(t))
     st.stop()
 
 if trace.arch == "lstm-attn":
-    ins, error = ui.inside(trace, t, "cross")
+    ins, error = explained(t, "cross")
     if error:
-        st.error(ui.md(error))
+        st.error(md(error))
         st.stop()
-    figs = ui.inside_figures(trace, ins, "cross")
+    figs = figures.inside_figures(trace, ins, "cross")
     score_tex, score_name = SCORES.get(getattr(cfg, "score", "additive"), SCORES["additive"])
     _, right = section("Encoder", ENCODER_RNN)
     with right:
@@ -113,19 +125,19 @@ if trace.arch == "lstm-attn":
         decoder_numbers()
     _, right = section(f"Attention: {score_name} scores, then a softmax", (score_tex, SOFTMAX))
     with right:
-        st.markdown(f"This model's score function is **{score_name}** ({ui.code('score = ' + str(cfg.score))} in its "
+        st.markdown(f"This model's score function is **{score_name}** ({code('score = ' + str(cfg.score))} in its "
                     f"config). At step {t} its state sₜ scores every source state hᵢ:")
         scores_and_weights(ins, "cross", figs)
     _, right = section("Context vector", CONTEXT)
     with right:
-        ui.plot(figs["context"], ui.filename(trace.model, "inside", "context", t))
-        st.dataframe(ui.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
+        figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
+        st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
         st.caption(f"Σ α h recomputed from the trace's states and weights matches the model's cₜ "
-                   f"{ui.agreement(ins.context, ins.context_recomputed)}.")
+                   f"{agreement(ins.context, ins.context_recomputed)}.")
     st.subheader("Self-attention")
     st.info("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
             "recurrence. Switch the architecture above to **Transformer** to see it.")
-    ui.write_url(ui.SHARED, view.url(t))
+    write_url(SHARED, sel.url(t))
     st.stop()
 
 # --- the Transformer ------------------------------------------------------------------------------
@@ -142,32 +154,32 @@ with right:
     decoder_numbers()
 
 st.subheader("Attention in one head")
-kind = ui.kind_picker()
-layer, head = ui.attention_pickers(ui.SHARED, trace, kind, mean=False)
-pos = ui.position_picker(trace) if kind == "encoder" else None
+kind = widgets.kind_picker()
+layer, head = widgets.attention_pickers(SHARED, trace, kind, mean=False)
+pos = widgets.position_picker(trace) if kind == "encoder" else None
 query_at = pos if kind == "encoder" else t
-ins, error = ui.inside(trace, query_at, kind, layer, head)
+ins, error = explained(query_at, kind, layer, head)
 if error:
-    st.error(ui.md(error))
+    st.error(md(error))
     st.stop()
-tokens, _ = ui.key_tokens(trace, kind)
-figs = ui.inside_figures(trace, ins, kind)
-who = (f"source position {pos} (**{ui.md(src[pos])}**)" if kind == "encoder"
-       else f"the decoder at step {t}, which reads **{ui.md(in_tok)}**")
+tokens, _ = figures.key_tokens(trace, kind)
+figs = figures.inside_figures(trace, ins, kind)
+who = (f"source position {pos} (**{md(src[pos])}**)" if kind == "encoder"
+       else f"the decoder at step {t}, which reads **{md(in_tok)}**")
 _, right = section("Self-attention and cross-attention: queries, keys, values", PROJECTIONS[kind])
 with right:
-    st.markdown(f"**{ui.head_title(kind, layer, head)}.** The query is {who}; the keys are "
+    st.markdown(f"**{head_title(kind, layer, head)}.** The query is {who}; the keys are "
                 + ("the source tokens." if kind != "decoder" else "the decoder inputs up to this step (the later "
                    "ones are masked).") + f" Query q and key matrix K, {ins.keys.shape[0]} × {d_k}:")
-    ui.plot(figs["qk"], ui.filename(trace.model, "inside", kind, "qk"))
+    figures.plot(figs["qk"], filename(trace.model, "inside", kind, "qk"))
     with st.expander("q and K as numbers"):
-        st.dataframe(ui.vector_table({"q": ins.query}), hide_index=True, width="stretch", height=200,
+        st.dataframe(tables.vector_table({"q": ins.query}), hide_index=True, width="stretch", height=200,
                      key=f"{P}.q")
-        st.dataframe(ui.keys_table(ins, tokens), width="stretch", key=f"{P}.k")
+        st.dataframe(tables.keys_table(ins, tokens), width="stretch", key=f"{P}.k")
 _, right = section("Scaled dot product, mask, softmax", ATTENTION_TF)
 with right:
     st.markdown(f"Each score is q · kⱼ / √d_k with √d_k = {ins.scale:.3f}; masked positions get −∞, so their "
                 "weight is exactly 0.")
     scores_and_weights(ins, kind, figs)
 
-ui.write_url(ui.SHARED, view.url(t, (layer, head), kind, pos))
+write_url(SHARED, sel.url(t, (layer, head), kind, pos))

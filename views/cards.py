@@ -5,30 +5,33 @@ train_log.jsonl, README.md), nothing typed by hand."""
 import streamlit as st
 
 import seq2seq
-import ui
+from ui import figures, models, shell, tables, widgets
+from ui.keys import Q_MODEL, SHARED
+from ui.text import ARCH_LABELS, TASK_LABELS, code, data_credit, filename, label, md
+from ui.urlstate import restore_url, write_url
 
 st.title("Model cards")
-ui.hint("Everything on this page is read from the model's checkpoint folder: config.json (configuration and "
+shell.hint("Everything on this page is read from the model's checkpoint folder: config.json (configuration and "
         "training run), train_log.jsonl (one line per epoch), metrics.json (written by "
         "`python -m seq2seq.evaluate`) and README.md (the card itself).")
 
-zoo = ui.zoo()
+zoo = models.zoo()
 if not zoo:
-    ui.no_models()
+    shell.no_models()
     st.stop()
-ui.restore_url(ui.SHARED, zoo)
-task, arch, name = ui.model_picker(ui.SHARED, zoo)
-ui.write_url(ui.SHARED, {ui.Q_MODEL: name})
+restore_url(SHARED, zoo)
+task, arch, name = widgets.model_picker(SHARED, zoo)
+write_url(SHARED, {Q_MODEL: name})
 
 st.header(name)
 try:
     info = seq2seq.read_config(name)
 except seq2seq.CheckpointError as e:
-    st.error(f"The card of **{ui.md(name)}** cannot be read: {ui.md(e.problem)} (file {ui.code(e.path.name)}).")
+    st.error(f"The card of **{md(name)}** cannot be read: {md(e.problem)} (file {code(e.path.name)}).")
     st.stop()
 
-st.markdown(f"**{ui.md(ui.ARCH_LABELS.get(info.get('arch'), info.get('arch')))}** for "
-            f"**{ui.md(ui.TASK_LABELS.get(info.get('task'), info.get('task')))}**")
+st.markdown(f"**{md(label(ARCH_LABELS, info.get('arch')))}** for "
+            f"**{md(label(TASK_LABELS, info.get('task')))}**")
 train = info.get("train") if isinstance(info.get("train"), dict) else {}
 m1, m2, m3, m4 = st.columns(4)
 parameters = info.get("parameters")
@@ -42,39 +45,39 @@ with c1:
     st.subheader("Configuration")
     config = info.get("config")
     if isinstance(config, dict) and config:
-        st.dataframe(ui.settings_table(config), hide_index=True, width="stretch", key="cards.config")
+        st.dataframe(tables.settings_table(config), hide_index=True, width="stretch", key="cards.config")
     else:
         st.info("config.json holds no model configuration.")
 with c2:
     st.subheader("Training run")
     if train:
-        st.dataframe(ui.settings_table(train, skip=("config_used",)), hide_index=True, width="stretch",
+        st.dataframe(tables.settings_table(train, skip=("config_used",)), hide_index=True, width="stretch",
                      key="cards.train")
     else:
         st.info("config.json records no training run.")
 
 st.subheader("Training curves")
-fig, note = ui.training_figure(name)
+fig, note = figures.training_figure(models.read_train_log(name))
 if fig is not None:
-    ui.plot(fig, ui.filename(name, "training"))
-    ui.hint("Training loss per epoch (left axis) and the dev-set metric after each epoch (right axis), "
+    figures.plot(fig, filename(name, "training"))
+    shell.hint("Training loss per epoch (left axis) and the dev-set metric after each epoch (right axis), "
             "from train_log.jsonl.")
 if note:
     (st.info if fig is None else st.caption)(note)
 
 st.subheader("Test metrics")
-metrics = ui.read_metrics(name)
+metrics = models.read_metrics(name)
 if metrics is None:
     st.info(f"Test metrics: not evaluated yet — this folder has no metrics.json (run "
-            f"{ui.code('python -m seq2seq.evaluate --model ' + name)}).")
+            f"{code('python -m seq2seq.evaluate --model ' + name)}).")
 else:
     overall = metrics.get("metrics")
     if isinstance(overall, dict) and overall:
-        st.dataframe(ui.records_table([overall]), hide_index=True, width="stretch", key="cards.metrics")
+        st.dataframe(tables.records_table([overall]), hide_index=True, width="stretch", key="cards.metrics")
     split = metrics.get("split")
     if split:
-        st.caption(f"Split: {ui.md(split)}.")
-    by_length = ui.records_table(metrics.get("by_length"))
+        st.caption(f"Split: {md(split)}.")
+    by_length = tables.records_table(metrics.get("by_length"))
     st.markdown("**By source length**")
     if by_length.empty:
         st.info("metrics.json has no table by source length.")
@@ -83,16 +86,16 @@ else:
     decode = metrics.get("decode")
     if isinstance(decode, dict) and decode:
         st.markdown("**Decoding speed**")
-        st.dataframe(ui.settings_table(decode), hide_index=True, width="stretch", key="cards.decode")
-    examples = ui.records_table(metrics.get("examples"))
+        st.dataframe(tables.settings_table(decode), hide_index=True, width="stretch", key="cards.decode")
+    examples = tables.records_table(metrics.get("examples"))
     if not examples.empty:
         with st.expander(f"Examples from the test set ({len(examples)})"):
             st.dataframe(examples, hide_index=True, width="stretch", key="cards.examples")
 
 st.subheader("Data")
-st.markdown(ui.data_credit(info))
+st.markdown(data_credit(info))
 
-card = ui.read_model_card(name)
+card = models.read_model_card(name)
 with st.expander("The model card as written in the folder (README.md)"):
     if card is None:
         st.info("This folder has no README.md yet (`python -m seq2seq.evaluate` writes it).")
@@ -101,7 +104,7 @@ with st.expander("The model card as written in the folder (README.md)"):
 
 st.divider()
 st.subheader("All models")
-table, problems = ui.zoo_table()
+table, problems = tables.zoo_table()
 st.dataframe(table, hide_index=True, width="stretch", key="cards.all",
              column_config={"parameters": st.column_config.NumberColumn(format="localized")})
 for line in problems:

@@ -1,0 +1,189 @@
+"""Figures as the pages show them: cached per session over the pure builders of
+`seq2seq.viz`, sized for the page, and plotted with the sidebar's export format.
+
+The app owns the page width (PAGE_WIDTH); the builders fit whatever width they are given.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from seq2seq import viz
+from seq2seq.analysis import attention_stack, by_length, clamp_step, cross_matrix, head_matrix, training_curves
+from seq2seq.explain import rollout
+
+from .keys import EXPORT, FIGURES
+from .models import read_metrics
+from .session import FIGURE_CACHE, cache, remember
+from .shell import presenting
+from .text import KIND_LABELS, head_title
+
+PAGE_WIDTH = 1100  # pixels of the main column in the wide layout on a 1440-pixel screen
+INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
+SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
+
+
+def plot(fig, name: str, key: str | None = None):
+    """A chart whose toolbar camera button saves PNG or SVG (sidebar setting) as `name`."""
+    fmt = st.session_state.get(EXPORT, "png")
+    st.plotly_chart(fig, width="content", config=viz.export_config(name, fmt), key=key)
+
+
+def _trace_key(trace) -> tuple:
+    """What tells two traces apart, for the figure cache."""
+    return (trace.model, trace.device, trace.text, trace.strategy, repr(trace.params), tuple(trace.tgt_tokens),
+            trace.logprob)
+
+
+def _cached(key: tuple, make) -> go.Figure:
+    return remember(cache(FIGURES), key, make, FIGURE_CACHE)
+
+
+def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, frames: bool = True,
+                topk: bool = True, left: int | None = None, max_width: int = PAGE_WIDTH) -> go.Figure:
+    """The cached step figure of a trace and view, opened on `step` (no rebuild per step).
+    matrix_view = (layer, head) for cross_matrix, or None for the context vector."""
+    present = presenting()
+    key = (page, *_trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
+           present,
+           # a figure with frames is moved to any step by show_step; one without is built per step
+           "frames" if frames else step)
+
+    def make():
+        matrix = None if matrix_view is None else cross_matrix(trace, *matrix_view)
+        return viz.step_figure(trace, matrix, step, gold=None if gold is None else gold.matrix, frames=frames,
+                               topk=topk, marks=marks, left=left, max_width=max_width, present=present)
+
+    return viz.show_step(_cached(key, make), clamp_step(step, trace.steps))
+
+
+def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]:
+    """{arch: figure opened on `step`} for the compare page, and whether they go side by
+    side: yes while each fits its column with legible cells, else stacked at full width
+    with one left margin, so their source columns line up."""
+    traces = [tr for _, tr, _ in runs if tr is not None]
+    left = max(viz.left_margin(tr.tgt_tokens, present=presenting()) for tr in traces)
+
+    def build(max_width):
+        figs = {}
+        for arch, trace, _ in runs:
+            if trace is None:
+                continue
+            v = None if not trace.has_attention else view if arch == "transformer" and view is not None else (-1, None)
+            figs[arch] = step_figure(page, trace, v, gold if trace.has_attention else None,
+                                     step=min(step, trace.steps - 1), frames=False, topk=False, left=left,
+                                     max_width=max_width)
+        return figs
+
+    narrow = build(PAGE_WIDTH // max(len(runs), 1) - 10)
+    attention = [arch for arch, tr, _ in runs if tr is not None and tr.has_attention]
+    least = SIDE_BY_SIDE_CELL * (1.5 if presenting() else 1)  # larger labels need wider cells
+    if all(viz.cell_width(narrow[a]) >= least for a in attention):
+        return narrow, True
+    return build(PAGE_WIDTH), False
+
+
+def quality_chart(zoo: dict, task: str):
+    """(figure or None, [models not evaluated yet]): every architecture's test-set quality
+    by source length, from each model's metrics.json `by_length`."""
+    series, missing, metric = {}, [], None
+    for arch, name in zoo.get(task, {}).items():
+        m, rows = by_length(read_metrics(name))
+        if rows:
+            series[arch] = rows
+            metric = metric or m
+        else:
+            missing.append(name)
+    return (viz.quality_figure(series, metric, present=presenting()) if series else None), missing
+
+
+def beam_figure(trace, i: int, matrix_view) -> go.Figure | None:
+    """The attention of beam hypothesis `i` (1-based), or None where it has none."""
+    h = trace.beam[i - 1]
+    if h.cross_weights is None:
+        return None
+    layer, head = matrix_view if matrix_view is not None else (-1, None)
+    return viz.attention_figure(head_matrix(h.cross_weights, layer, head), h.tokens, trace.src_tokens,
+                                col_unknown=trace.src_unknown, title=f"beam hypothesis {i}", present=presenting(),
+                                max_width=PAGE_WIDTH)
+
+
+# --- the self-attention page ------------------------------------------------------------------
+
+def heads_figure(trace, kind: str, selected) -> go.Figure:
+    """Every head of every layer of one kind of attention (cached per trace and view)."""
+    present = presenting()
+
+    def make():
+        a = attention_stack(trace, kind)
+        names = ("output", "source") if kind == "cross" else ("query", "key")
+        return viz.heads_grid(a.weights, a.rows, a.cols, mask=a.mask, row_unknown=a.row_unknown,
+                              col_unknown=a.col_unknown, names=names, selected=selected, present=present,
+                              title=f"{KIND_LABELS[kind]}: every head of every layer", max_width=PAGE_WIDTH)
+
+    return _cached(("heads", *_trace_key(trace), kind, selected, present), make)
+
+
+def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None = None) -> go.Figure:
+    """One head (or the mean over heads) enlarged, masked cells grey, hover with the token pair."""
+    a = attention_stack(trace, kind)
+    names = ("output", "source") if kind == "cross" else ("query", "key")
+    return viz.attention_figure(a.matrix(layer, head), a.rows, a.cols, row_unknown=a.row_unknown,
+                                col_unknown=a.col_unknown, mask=a.mask, names=names, large=True,
+                                step=None if kind == "encoder" else step, title=viz.esc(head_title(kind, layer, head)),
+                                present=presenting(), max_width=PAGE_WIDTH)
+
+
+def rollout_figure(trace) -> go.Figure:
+    """The encoder's attention rollout after all its layers (rows sum to 1)."""
+    R = rollout(trace.enc_self_weights)[-1]  # (S, S) after the last layer
+    L = trace.enc_self_weights.shape[0]
+    return viz.attention_figure(R, trace.src_tokens, trace.src_tokens, row_unknown=trace.src_unknown,
+                                col_unknown=trace.src_unknown, what="rollout", names=("position", "input token"),
+                                large=True, title=f"Attention rollout through all {L} encoder layers",
+                                present=presenting(), max_width=PAGE_WIDTH)
+
+
+# --- the inside page ----------------------------------------------------------------------------
+
+def key_tokens(trace, kind: str) -> tuple[list, list | None]:
+    """The tokens attention looks over: the source (encoder, cross) or the decoder inputs."""
+    return (list(trace.dec_inputs), None) if kind == "decoder" else (list(trace.src_tokens), list(trace.src_unknown))
+
+
+def inside_figures(trace, ins, kind: str) -> dict[str, go.Figure]:
+    """The inside page's charts of one computation: {"scores", "qk" (Transformer), "context" (RNN)}."""
+    fit = dict(present=presenting(), max_width=INSIDE_WIDTH[presenting()])
+    tokens, unknown = key_tokens(trace, kind)
+    out = {"scores": viz.softmax_figure(tokens, ins.scores, ins.weights, mask=ins.mask, unknown=unknown, **fit)}
+    if ins.query is not None:
+        out["qk"] = viz.qk_figure(ins.query, ins.keys, tokens, mask=ins.mask, key_unknown=unknown, **fit)
+    if ins.values is not None:
+        out["context"] = viz.context_figure(ins.values, ins.weights, ins.context, tokens, unknown=unknown, **fit)
+    return out
+
+
+def bottleneck_figure(trace, step: int) -> go.Figure:
+    """The plain LSTM's context vector c at the first, the current and the last step: the same."""
+    rows = {f"c at step {t} ({trace.tgt_tokens[t]})": trace.context[t]
+            for t in sorted({0, step, trace.steps - 1})}
+    return viz.vectors_figure(rows, title="The context vector every step receives", present=presenting(),
+                              max_width=INSIDE_WIDTH[presenting()])
+
+
+# --- the model cards page ----------------------------------------------------------------------
+
+def training_figure(log) -> tuple[go.Figure | None, str | None]:
+    """(figure or None, note or None) from a model's train_log.jsonl as read: (rows, bad lines) or None."""
+    if log is None:
+        return None, "Training curves: not evaluated yet — this folder has no `train_log.jsonl`."
+    rows, bad = log
+    epochs, loss, dev_key, dev = training_curves(rows)
+    skipped = f" ({bad} unreadable line{'s' * (bad != 1)} skipped)" if bad else ""
+    if not epochs:
+        return None, f"Training curves: not evaluated yet — `train_log.jsonl` has no epochs{skipped}."
+    dev_name = dev_key.replace("dev_", "dev ") if dev_key else "dev"
+    fig = viz.training_figure(epochs, loss, dev, dev_name, title=f"Training curves ({len(epochs)} epochs)",
+                              present=presenting())
+    return fig, (f"Read from `train_log.jsonl`{skipped}." if skipped else None)

@@ -1,0 +1,152 @@
+"""The model zoo: which checkpoints exist, the cached loader every session shares, the
+device models run on, and the example inputs of each task.
+
+`_load_model` is st.cache_resource: one model per (folder, device, file stamp) per server
+process, shared by every session -- so nothing is ever stored on it (a trace lives in
+the session that asked for it). A retrained checkpoint has a new stamp and is loaded afresh.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import streamlit as st
+
+import seq2seq
+from seq2seq.analysis import gold_alignment
+from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
+from seq2seq.tokenize import EOS
+
+from .keys import DEVICE
+from .text import ARCH_LABELS, TASK_LABELS, md
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+DEFAULT_ARCH = "lstm-attn"
+
+
+def _split_name(name: str):
+    for arch in sorted(ARCH_LABELS, key=len, reverse=True):
+        if name.endswith("-" + arch):
+            return name[: -len(arch) - 1], arch
+    try:
+        info = seq2seq.read_config(name)
+        return info.get("task"), info.get("arch")
+    except CheckpointError:
+        return None, None
+
+
+def zoo() -> dict[str, dict[str, str]]:
+    """{task: {arch: model name}} of the checkpoint folders that exist (tasks and archs in
+    the order the app presents them)."""
+    found: dict[str, dict[str, str]] = {}
+    for name in seq2seq.available():
+        task, arch = _split_name(name)
+        if isinstance(task, str) and isinstance(arch, str) and arch in ARCH_LABELS:
+            found.setdefault(task, {})[arch] = name
+    order = list(TASK_LABELS) + sorted(t for t in found if t not in TASK_LABELS)
+    return {t: {a: found[t][a] for a in ARCH_LABELS if a in found[t]} for t in order if t in found}
+
+
+def device() -> str:
+    """The device models run on in this session ("cuda", "mps" or "cpu")."""
+    accel = seq2seq.resolve_device("auto").type
+    choice = st.session_state.get(DEVICE, accel)
+    return choice if choice in (accel, "cpu") else accel
+
+
+def _stamp(folder: Path) -> tuple:
+    """Changes when the checkpoint's files change (a retrained model is loaded afresh)."""
+    out = []
+    for f in (CONFIG, WEIGHTS):
+        p = folder / f
+        out.append(p.stat().st_mtime_ns if p.exists() else 0)
+    return tuple(out)
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=24)
+def _load_model(folder: str, device: str, stamp: tuple):
+    return seq2seq.load(folder, device=device)
+
+
+def load_model(name: str):
+    """(model, None) or (None, a sentence saying what is wrong with the checkpoint)."""
+    try:
+        folder = seq2seq.checkpoint.find(name)
+        return _load_model(str(folder.resolve()), device(), _stamp(folder)), None
+    except CheckpointError as e:
+        return None, f"The model **{md(name)}** cannot be loaded: {md(e.problem)} (file `{md(e.path.name)}`)."
+    except Exception as e:  # a broken file can fail in torch or safetensors in many ways
+        return None, f"The model **{md(name)}** cannot be loaded: {md(type(e).__name__)}: {md(e)}"
+
+
+def model_key(model) -> tuple:
+    """What identifies a loaded model across reruns: its folder, file stamp and device."""
+    folder = seq2seq.checkpoint.find(model.name)
+    return str(folder.resolve()), _stamp(folder), str(model.device)
+
+
+def read_metrics(name: str) -> dict | None:
+    """metrics.json of a model (written by `python -m seq2seq.evaluate`), or None."""
+    try:
+        path = seq2seq.checkpoint.find(name) / "metrics.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    except (CheckpointError, OSError, ValueError):
+        return None
+
+
+@st.cache_data(show_spinner=False)
+def _examples() -> dict:
+    try:
+        return json.loads((ASSETS / "examples.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def examples(task: str) -> list[dict]:
+    """The example inputs of a task (assets/examples.json): [{"text", "target"?}, ...]."""
+    items = _examples().get(task, [])
+    return [e for e in items if isinstance(e, dict) and isinstance(e.get("text"), str)]
+
+
+def known_target(task: str, model, text: str) -> str:
+    """The true output of `text` where the app knows it: from the generator (dates,
+    reverse) or the example list (en-zh). '' otherwise."""
+    if model is not None and text.strip():
+        gold = gold_alignment(task, model.src_tok.tokenize(text) + [EOS])
+        if gold.target:
+            return gold.target
+    return next((e.get("target", "") for e in examples(task) if e["text"] == text.strip()), "")
+
+
+def read_train_log(name: str) -> tuple[list[dict], int] | None:
+    """(rows of train_log.jsonl, number of unreadable lines), or None without a log."""
+    try:
+        path = seq2seq.checkpoint.find(name) / "train_log.jsonl"
+        if not path.is_file():
+            return None
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (CheckpointError, OSError, UnicodeDecodeError):
+        return None
+    rows, bad = [], 0
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict):
+            rows.append(row)
+        else:
+            bad += 1
+    return rows, bad
+
+
+def read_model_card(name: str) -> str | None:
+    """The folder's README.md (its model card), or None."""
+    try:
+        path = seq2seq.checkpoint.find(name) / "README.md"
+        return path.read_text(encoding="utf-8") if path.is_file() else None
+    except (CheckpointError, OSError, UnicodeDecodeError):
+        return None

@@ -1,0 +1,101 @@
+"""The view the step page and the teaching pages share: one model, input, decoding
+strategy, step, layer and head (and the what-if branch) follow the teacher from page to
+page, kept under the step page's widget keys (keys.SHARED)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+import streamlit as st
+
+from . import session, widgets
+from .keys import ARCH, SHARED, STRATEGY, k
+from .models import load_model, zoo
+from .shell import hint, no_models
+from .text import STRATEGY_LABELS, md
+from .urlstate import View, restore_url, step_view, to_query, write_url
+
+
+@dataclass
+class Selection:
+    """What the teaching pages share with the step page: model, input, settings, the decode."""
+
+    task: str
+    arch: str
+    name: str
+    text: str
+    strategy: str
+    params: dict
+    archs: list = field(default_factory=list)  # the architectures trained for this task
+    model: object = None
+    dec: session.Decoded | None = None
+
+    @property
+    def trace(self):
+        return None if self.dec is None else self.dec.trace
+
+    def view(self, step=None, layer_head=None, kind=None, pos=None) -> View:
+        """This selection's view on a teaching page (layer and head 0-based)."""
+        v = step_view(self.name, self.text, self.strategy, self.params, step, layer_head,
+                      edits=self.dec.edits if self.dec else ())
+        return replace(v, kind=kind, pos=pos)
+
+    def url(self, step=None, layer_head=None, kind=None, pos=None) -> dict:
+        """Query parameters of this selection on a teaching page."""
+        return to_query(self.view(step, layer_head, kind, pos))
+
+    def step_link(self) -> dict:
+        """Query parameters that open this model and input on the step page (for st.page_link)."""
+        return to_query(step_view(self.name, self.text, self.strategy, self.params))
+
+
+def shared_view(decode: bool = True) -> Selection:
+    """Model and input pickers on the step page's keys (so every view shows the same model,
+    input and step), then, with `decode`, the model and the decode with its what-if branch
+    (see `decode_view`)."""
+    found = zoo()
+    if not found:
+        no_models()
+        st.stop()
+    restore_url(SHARED, found)
+    task, arch, name = widgets.model_picker(SHARED, found)
+    text = widgets.text_picker(SHARED, task)
+    current = st.session_state.get(k(SHARED, STRATEGY))
+    with st.expander(f"Decoding strategy: {STRATEGY_LABELS.get(current, STRATEGY_LABELS['greedy'])}"):
+        strategy, params = widgets.strategy_picker(SHARED, task, name)
+    sel = Selection(task, arch, name, text, strategy, params, list(found[task]))
+    if decode:
+        decode_view(sel)
+    return sel
+
+
+def decode_view(sel: Selection) -> Selection:
+    """Load the selection's model and decode its input (cached; the step page's what-if
+    branch included). Says what is wrong and stops the page (its URL written) when there
+    is nothing to show."""
+
+    def stop():
+        write_url(SHARED, sel.url())
+        st.stop()
+
+    sel.model, error = load_model(sel.name)
+    if error:
+        st.error(error)
+        hint("The other models keep working: pick another architecture or task above.")
+        stop()
+    if not sel.text.strip():
+        st.info("Type a sentence (or pick an example) to decode.")
+        stop()
+    with st.spinner("Decoding…"):
+        sel.dec = session.decode_with_edits(SHARED, sel.model, sel.text, sel.strategy, sel.params)
+    if sel.dec.error:
+        st.error(f"Cannot decode this input: {md(sel.dec.error)}.")
+        sel.dec = None
+        stop()
+    widgets.branch_bar(SHARED, sel.dec)
+    return sel
+
+
+def switch_arch(arch: str):
+    """A button's callback: show this architecture of the current task."""
+    st.session_state[k(SHARED, ARCH)] = arch

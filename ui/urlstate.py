@@ -1,0 +1,230 @@
+"""The view in the address bar: a pure codec and two thin Streamlit wrappers.
+
+    view = parse_view(query, zoo)    # {name: [values]} -> View (bad values left out)
+    query = to_query(view)           # View -> {name: value or [values]} for st.query_params
+
+`parse_view` and `to_query` know nothing of Streamlit and are unit-tested alone. A
+parameter left out of a link takes its default on the page, so a link reopens exactly
+its view. `restore_url(page, zoo)` puts a URL's view into the page's widgets (once per
+session and page, or when a link brings new parameters); `write_url(page, query)` writes
+the current view at the end of every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+
+import streamlit as st
+
+from seq2seq.analysis import KINDS
+from seq2seq.decoding import STRATEGIES
+
+from . import keys
+from .keys import (
+    EDITS,
+    MAX_TEXT,
+    Q_ARCHS,
+    Q_BEAM,
+    Q_GOLD,
+    Q_HEAD,
+    Q_KIND,
+    Q_LAYER,
+    Q_MODEL,
+    Q_POS,
+    Q_PRESENT,
+    Q_SEED,
+    Q_STEP,
+    Q_STRATEGY,
+    Q_TARGET,
+    Q_TASK,
+    Q_TEMPERATURE,
+    Q_TEXT,
+    Q_TOP_K,
+    Q_WHATIF,
+    URL_READ,
+    k,
+)
+from .text import ARCH_LABELS
+
+TRUE = ("1", "true", "on", "yes")
+INTS = {Q_STEP: (0, 10_000), Q_LAYER: (1, 64), Q_BEAM: (1, 10), Q_TOP_K: (0, 1000), Q_SEED: (0, 2**31 - 1),
+        Q_POS: (0, 10_000)}
+PARAMS = {"beam": Q_BEAM, "temperature": Q_TEMPERATURE, "top_k": Q_TOP_K, "seed": Q_SEED, "target": Q_TARGET}
+
+
+@dataclass(frozen=True)
+class View:
+    """What a URL says about a page's view; None where it says nothing (or nothing valid).
+
+    Counting as in the URL: `step` and `pos` from 0, `layer` and `head` from 1."""
+
+    model: str | None = None  # a checkpoint name; with the zoo it sets task and arch
+    task: str | None = None
+    arch: str | None = None
+    archs: tuple[str, ...] | None = None  # compare page
+    text: str | None = None
+    strategy: str | None = None
+    step: int | None = None
+    layer: int | None = None
+    head: int | str | None = None  # a number, or "mean" over heads
+    beam: int | None = None
+    temperature: float | None = None
+    top_k: int | None = None
+    seed: int | None = None
+    target: str | None = None
+    gold: bool | None = None
+    kind: str | None = None  # encoder | decoder | cross
+    pos: int | None = None
+    whatif: tuple[tuple[int, str], ...] = ()  # what-if edits (step, token), in order
+
+    def widgets(self) -> dict:
+        """{widget name: value} of the fields the URL set (what-if edits and the model name aside)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.name not in ("model", "whatif") and getattr(self, f.name) is not None}
+
+
+def _int(v, lo, hi):
+    try:
+        x = int(str(v).strip())
+    except ValueError:
+        return None
+    return x if lo <= x <= hi else None
+
+
+def _float(v, lo, hi):
+    try:
+        x = float(str(v).strip())
+    except ValueError:
+        return None
+    return round(x, 2) if lo <= x <= hi else None
+
+
+def _model_place(name: str | None, zoo: Mapping) -> tuple[str | None, str | None]:
+    """(task, arch) of a model name in the zoo {task: {arch: name}}, or (None, None)."""
+    for task, archs in zoo.items():
+        for arch, n in archs.items():
+            if n == name:
+                return task, arch
+    return None, None
+
+
+def _whatif(items) -> tuple[tuple[int, str], ...]:
+    edits = []
+    for item in items:
+        step, _, token = str(item).partition(":")
+        if _int(step, 0, 10_000) is not None and token:
+            edits.append((int(step), token))
+    return tuple(edits)
+
+
+def parse_view(query: Mapping, zoo: Mapping) -> View:
+    """The view a URL's query parameters name ({name: [values]} or {name: value}); values out
+    of range, of the wrong kind or naming no model are left out."""
+
+    def all_(name) -> list[str]:
+        v = query.get(name)
+        return [] if v is None else [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+
+    def one(name) -> str | None:
+        v = all_(name)
+        return v[-1] if v else None
+
+    model = one(Q_MODEL)
+    task, arch = _model_place(model, zoo)
+    if one(Q_TASK) in zoo:
+        task = one(Q_TASK)
+    head = one(Q_HEAD)
+    ints = {name: _int(one(name) or "", *bounds) for name, bounds in INTS.items()}
+    text, target, gold = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD)
+    return View(
+        model=model if task else None, task=task, arch=arch,
+        archs=tuple(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS) if one(Q_ARCHS) else None,
+        text=None if text is None else text[:MAX_TEXT],
+        strategy=one(Q_STRATEGY) if one(Q_STRATEGY) in STRATEGIES else None,
+        step=ints[Q_STEP], layer=ints[Q_LAYER], beam=ints[Q_BEAM], top_k=ints[Q_TOP_K], seed=ints[Q_SEED],
+        pos=ints[Q_POS],
+        head="mean" if head == "mean" else _int(head or "", 1, 64),
+        temperature=_float(one(Q_TEMPERATURE) or "", 0.1, 3.0),
+        target=None if target is None else target[:MAX_TEXT],
+        gold=None if gold is None else gold.lower() in TRUE,
+        kind=one(Q_KIND) if one(Q_KIND) in KINDS else None,
+        whatif=_whatif(all_(Q_WHATIF)),
+    )
+
+
+def to_query(view: View) -> dict:
+    """Query parameters of a view: None fields left out, the model named instead of its task
+    and architecture, what-if edits as repeated `whatif=STEP:TOKEN`."""
+    q: dict = {}
+    if view.model:
+        q[Q_MODEL] = view.model
+    elif view.task:
+        q[Q_TASK] = view.task
+    if view.archs is not None:
+        q[Q_ARCHS] = ",".join(view.archs)
+    for name in ("text", "strategy", "step", "beam", "temperature", "top_k", "seed", "target", "layer", "head",
+                 "kind", "pos"):
+        v = getattr(view, name)
+        if v is not None and v != "":
+            q[name] = str(v)
+    if view.gold:
+        q[Q_GOLD] = "1"
+    if view.whatif:
+        q[Q_WHATIF] = [f"{s}:{t}" for s, t in view.whatif]
+    return q
+
+
+def step_view(name, text, strategy, params: dict, step=None, layer_head=None, gold=False, edits=()) -> View:
+    """A step-page view from the app's values: `layer_head` is 0-based (layer, head or None
+    for the mean); layer -1 is an RNN's only attention, left out of the URL with its head."""
+    layer = head = None
+    if layer_head is not None and layer_head[0] is not None and layer_head[0] >= 0:
+        layer = layer_head[0] + 1
+        head = "mean" if layer_head[1] is None else layer_head[1] + 1
+    extra = {PARAMS[p]: v for p, v in params.items() if p in PARAMS}
+    return View(model=name, text=text, strategy=strategy, step=step, layer=layer, head=head, gold=bool(gold) or None,
+                whatif=tuple(edits), **extra)
+
+
+# --- the Streamlit side ---------------------------------------------------------------------
+
+def _url_now() -> dict:
+    """The page's view in the URL (presentation mode belongs to the session, not to a page)."""
+    return {name: st.query_params.get_all(name) for name in st.query_params if name != Q_PRESENT}
+
+
+def restore_url(page: str, zoo: Mapping):
+    """Put the view named in the URL into this page's widgets: when the page is first
+    opened in a session, and when a link (say from the home page) brings new parameters.
+    Parameters left out take their defaults, so a link reopens exactly its view."""
+    now, seen = _url_now(), st.session_state.get(URL_READ + page)
+    if seen is not None and (not now or now == seen):
+        return  # our own URL from the last run, or plain navigation: the widgets lead
+    st.session_state[URL_READ + page] = now
+    for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(k(page, ""))]:
+        del st.session_state[key]
+    view = parse_view(now, zoo)
+    for name, value in view.widgets().items():
+        st.session_state[k(page, name)] = list(value) if name == "archs" else value
+    st.session_state[EDITS + page] = {"base": None, "edits": list(view.whatif)}
+
+
+def write_url(page: str, query: dict):
+    """Make the address bar show this view (None and "" values left out), with present=1 in
+    presentation mode so a copied link opens the same way."""
+    clean = {}
+    for name, v in query.items():
+        if v is None or v == "" or v == []:
+            continue
+        clean[name] = [str(x) for x in v] if isinstance(v, list) else str(v)
+    if st.session_state.get(keys.PRESENT):
+        clean[Q_PRESENT] = "1"
+    current = {name: (st.query_params.get_all(name) if isinstance(v, list) else st.query_params.get(name))
+               for name, v in clean.items()}
+    if current != clean or set(st.query_params.keys()) != set(clean):
+        st.query_params.from_dict(clean)
+    st.session_state[URL_READ + page] = _url_now()
+
+
+__all__ = ["View", "keys", "parse_view", "restore_url", "step_view", "to_query", "write_url"]

@@ -1,0 +1,298 @@
+"""The widgets pages share: model, input and strategy pickers, the step control, layer and
+head pickers, the true-alignment toggle, what-if buttons and the notices about a decode.
+
+Each widget keeps its value under `k(page, name)` (see keys.py), so the URL, other pages
+and callbacks can set it.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+import seq2seq
+from seq2seq.analysis import KINDS, Gold, attention_stack, clamp_step, cross_matrix, gold_alignment, gold_overlap
+from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
+
+from . import session
+from .keys import (
+    ARCH,
+    ARCHS,
+    EXAMPLE,
+    MAX_TEXT,
+    Q_BEAM,
+    Q_GOLD,
+    Q_HEAD,
+    Q_KIND,
+    Q_LAYER,
+    Q_POS,
+    Q_SEED,
+    Q_STEP,
+    Q_TARGET,
+    Q_TEMPERATURE,
+    Q_TOP_K,
+    SHARED,
+    STRATEGY,
+    TASK,
+    TEXT,
+    button,
+    k,
+)
+from .models import DEFAULT_ARCH, examples, known_target, load_model
+from .session import default, valid
+from .shell import presenting
+from .text import ARCH_LABELS, KIND_LABELS, LAYER_HELP, STRATEGY_LABELS, TASK_LABELS, label, md
+
+# --- model and input --------------------------------------------------------------------
+
+def _task_changed(page: str):
+    """A new task: its first example, no forced target, back to step 0."""
+    ex = examples(st.session_state.get(k(page, TASK)))
+    st.session_state[k(page, TEXT)] = ex[0]["text"] if ex else ""
+    st.session_state[k(page, Q_TARGET)] = ""
+    st.session_state[k(page, Q_STEP)] = 0
+
+
+def task_picker(page: str, zoo: dict) -> str:
+    tasks = list(zoo)
+    valid(k(page, TASK), tasks, tasks[0])
+    return st.selectbox("Task", tasks, key=k(page, TASK), format_func=lambda t: label(TASK_LABELS, t),
+                        on_change=_task_changed, args=(page,))
+
+
+def model_picker(page: str, zoo: dict) -> tuple[str, str, str]:
+    """Task and architecture pickers -> (task, arch, model name)."""
+    c1, c2 = st.columns([1, 2])
+    with c1:
+        task = task_picker(page, zoo)
+    archs = list(zoo[task])
+    valid(k(page, ARCH), archs, DEFAULT_ARCH if DEFAULT_ARCH in archs else archs[0])
+    with c2:
+        arch = st.segmented_control("Architecture", archs, key=k(page, ARCH), required=True,
+                                    format_func=lambda a: label(ARCH_LABELS, a))
+        missing = [ARCH_LABELS[a] for a in ARCH_LABELS if a not in zoo[task]]
+        if missing:
+            st.caption(f"Not trained yet for this task: {', '.join(missing)}.")
+    return task, arch, zoo[task][arch]
+
+
+def archs_picker(page: str, zoo: dict, task: str) -> list[str]:
+    """Up to three architectures of a task (the compare page)."""
+    archs = list(zoo[task])
+    key = k(page, ARCHS)
+    chosen = [a for a in st.session_state.get(key, archs) if a in archs] or archs
+    st.session_state[key] = chosen[:3]
+    return st.multiselect("Architectures (up to 3)", archs, key=key, max_selections=3,
+                          format_func=lambda a: label(ARCH_LABELS, a))
+
+
+def _use_example(page: str):
+    choice = st.session_state.get(k(page, EXAMPLE))
+    if choice:
+        st.session_state[k(page, TEXT)] = choice
+        st.session_state[k(page, Q_STEP)] = 0
+        st.session_state[k(page, EXAMPLE)] = ""
+
+
+def _text_changed(page: str):
+    """Typed text is a new decode: it opens on step 0, like a picked example (a step in a
+    link applies to the text of that link only)."""
+    st.session_state[k(page, Q_STEP)] = 0
+
+
+def text_picker(page: str, task: str) -> str:
+    """Text box plus an example picker (assets/examples.json) -> the typed text."""
+    ex = [e["text"] for e in examples(task)]
+    default(k(page, TEXT), ex[0] if ex else "")
+    valid(k(page, EXAMPLE), [""] + ex, "")
+    c1, c2 = st.columns([3, 2])
+    with c1:
+        text = st.text_input("Input", key=k(page, TEXT), max_chars=MAX_TEXT,
+                             placeholder="Type a sentence, a date or some letters…",
+                             help=f"The model reads at most {MAX_SOURCE_TOKENS} tokens; press Enter to decode.",
+                             on_change=_text_changed, args=(page,))
+    with c2:
+        st.selectbox("…or pick an example", [""] + ex, key=k(page, EXAMPLE), format_func=lambda s: s or "—",
+                     on_change=_use_example, args=(page,))
+    return text
+
+
+def _strategy_changed(page: str, task: str, name: str):
+    """Switching to forced decoding fills in the true output where it is known."""
+    if st.session_state.get(k(page, STRATEGY)) == "forced" and not st.session_state.get(k(page, Q_TARGET)):
+        model, _ = load_model(name)
+        st.session_state[k(page, Q_TARGET)] = known_target(task, model, st.session_state.get(k(page, TEXT), ""))
+
+
+def _strategy_settings(page: str, strategy: str, cols) -> dict:
+    """The settings of one strategy, each in its column -> keyword arguments for seq2seq.decode."""
+    params: dict = {}
+    if strategy == "beam":
+        valid(k(page, Q_BEAM), range(1, 11), 4)
+        params["beam"] = cols[1].slider("Beam size k", 1, 10, key=k(page, Q_BEAM))
+    elif strategy == "sample":
+        default(k(page, Q_TEMPERATURE), 1.0)
+        default(k(page, Q_TOP_K), 0)
+        default(k(page, Q_SEED), 0)
+        params["temperature"] = cols[1].slider("Temperature", 0.1, 3.0, step=0.1, key=k(page, Q_TEMPERATURE),
+                                               help="Below 1 sharpens the distribution, above 1 flattens it.")
+        params["top_k"] = cols[2].number_input("Top-k (0 = all)", 0, 1000, step=1, key=k(page, Q_TOP_K))
+        params["seed"] = cols[3].number_input("Seed", 0, 2**31 - 1, step=1, key=k(page, Q_SEED),
+                                              help="Same seed, same sample.")
+    elif strategy == "forced":
+        default(k(page, Q_TARGET), "")
+        params["target"] = cols[1].text_input("Target to force", key=k(page, Q_TARGET), max_chars=MAX_TEXT,
+                                              help="Teacher forcing: the model is fed this reference and we "
+                                                   "watch where it looks while producing it.")
+    return params
+
+
+def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
+    """Strategy and its settings -> (strategy, keyword arguments for seq2seq.decode)."""
+    valid(k(page, STRATEGY), STRATEGIES, "greedy")
+    cols = st.columns([8 if presenting() else 6, 3, 2, 2])  # room for the four names, "Forced target" last
+    with cols[0]:
+        strategy = st.segmented_control("Decoding strategy", STRATEGIES, key=k(page, STRATEGY), required=True,
+                                        format_func=STRATEGY_LABELS.get, on_change=_strategy_changed,
+                                        args=(page, task, name))
+    return strategy, _strategy_settings(page, strategy, cols)
+
+
+# --- stepping and what to look at -------------------------------------------------------------
+
+def step_control(page: str, steps: int) -> int:
+    """First / previous / slider / next / last -> the step Python shows (0-based)."""
+    key = k(page, Q_STEP)
+    st.session_state[key] = clamp_step(st.session_state.get(key, 0), steps)
+
+    def go(to):
+        st.session_state[key] = clamp_step(to(st.session_state[key]), steps)
+
+    last = steps - 1
+    buttons = (("first_page", "First", "first", lambda t: 0), ("chevron_left", "Back", "previous", lambda t: t - 1),
+               ("chevron_right", "Next", "next", lambda t: t + 1), ("last_page", "Last", "last", lambda t: last))
+
+    def step_button(icon, text, what, to):
+        st.button(text, icon=f":material/{icon}:", key=button(page, what), on_click=go, args=(to,),
+                  help=f"{what} step", disabled=steps < 2,
+                  icon_position="right" if what in ("next", "last") else "left")
+
+    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
+        for b in buttons[:2]:
+            step_button(*b)
+        if steps > 1:
+            st.slider("Step", 0, last, key=key, width="stretch",
+                      help="The step this page shows and the chart opens on.")
+        else:
+            st.caption("The decode has a single step.")
+        for b in buttons[2:]:
+            step_button(*b)
+    return st.session_state[key]
+
+
+def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) -> tuple[int, int | None]:
+    """Layer and head pickers for a Transformer (head None = mean over heads, offered when
+    `mean`); RNN attention has one layer and one head. Returns 0-based (layer, head)."""
+    if kind == "cross" and trace.cross_weights is None:
+        return -1, None
+    L, H = attention_stack(trace, kind).weights.shape[:2]
+    if L == 1 and H == 1:
+        return 0, 0
+    heads = (["mean"] if mean else []) + list(range(1, H + 1))
+    lk, hk = k(page, Q_LAYER), k(page, Q_HEAD)
+    valid(lk, range(1, L + 1), L)
+    valid(hk, heads, heads[0])
+    # side by side where they fit, else the head buttons wrap under the layer (never cut off)
+    with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
+        layer = st.selectbox("Layer", list(range(1, L + 1)), key=lk, format_func=lambda i: f"layer {i} of {L}",
+                             help=LAYER_HELP[kind], width=220 if presenting() else 150)
+        head = st.segmented_control("Head", heads, key=hk, required=True, width="content",
+                                    format_func=lambda h: "mean over heads" if h == "mean" else f"head {h}")
+    return layer - 1, None if head == "mean" else head - 1
+
+
+def kind_picker(kinds=KINDS) -> str:
+    """Encoder self-attention, masked decoder self-attention or cross-attention (shared
+    by the self-attention and inside pages)."""
+    key = k(SHARED, Q_KIND)
+    valid(key, kinds, kinds[0])
+    return st.segmented_control("Attention", kinds, key=key, required=True, format_func=KIND_LABELS.get)
+
+
+def position_picker(trace) -> int:
+    """The source position whose encoder self-attention is laid open (0-based)."""
+    key = k(SHARED, Q_POS)
+    S = len(trace.src_tokens)
+    valid(key, range(S), 0)
+    names = seq2seq.labels(trace.src_tokens)
+    return st.selectbox("Query: source position", list(range(S)), key=key, format_func=lambda i: names[i],
+                        help="The encoder token whose attention over the source is laid open.")
+
+
+def gold_toggle(page: str, task: str, trace) -> Gold | None:
+    """'Show the true alignment' for the generated tasks; disabled, with the reason, when
+    the typed text cannot be regenerated. Returns the Gold to draw, or None."""
+    gold = gold_alignment(task, trace.src_tokens)
+    if task not in ("dates", "reverse"):
+        return None
+    default(k(page, Q_GOLD), False)
+    on = st.toggle("Overlay the true alignment", key=k(page, Q_GOLD), disabled=not gold.known,
+                   help="Open squares mark the source tokens each correct output token comes from.")
+    if not gold.known:
+        st.caption(f"No true alignment: {md(gold.note)}.")
+        return None
+    st.caption(f"True output **{md(gold.target)}** — {md(gold.note)}.")
+    return gold if on else None
+
+
+def gold_caption(trace, matrix_view, gold):
+    """How much of the shown attention falls on the true source tokens, in words."""
+    if gold is None or matrix_view is None:
+        return
+    share = gold_overlap(cross_matrix(trace, *matrix_view), gold.matrix)
+    if share is not None:
+        st.caption(f"On average {share:.0%} of this view's attention falls on the true source tokens "
+                   "(open squares).")
+
+
+# --- what-if and notices ---------------------------------------------------------------------
+
+def whatif_buttons(page: str, trace, step: int):
+    """One button per alternative at `step`: force it and decode on from there."""
+    alts = [(tok, p) for tok, p in zip(trace.topk_tokens[step], trace.topk_probs[step])
+            if tok != trace.tgt_tokens[step]]
+    if not alts:
+        return
+    st.markdown("**What if it had written…**")
+    cols = st.columns(min(len(alts), 4))
+    for i, (tok, p) in enumerate(alts):
+        cols[i % len(cols)].button(f"{md(tok)} · {p:.1%}", key=button(page, f"whatif.{i}"),
+                                   on_click=session.add_edit, args=(page, step, tok), width="stretch",
+                                   help=f"Force this token at step {step}, then let the model decode on.")
+
+
+def branch_bar(page: str, dec: session.Decoded):
+    """Says which branch is shown; undo / back-to-original buttons."""
+    if dec.dropped:
+        st.warning(md(dec.dropped))
+    if not dec.branched:
+        return
+    what = ", ".join(f"step {s} → {md(t)}" for s, t in dec.edits)
+    st.info(f"**What-if branch** ({what}).  \nOriginal: {md(dec.original.output) or '(empty)'}  \n"
+            f"This branch: {md(dec.trace.output) or '(empty)'}")
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.button("Undo last what-if", key=button(page, "undo"), on_click=session.undo_edit, args=(page, False))
+    c2.button("Back to the original", key=button(page, "reset"), on_click=session.undo_edit, args=(page, True))
+
+
+def source_notices(trace):
+    """Truncation and unknown words, visibly; the source as the model read it."""
+    if trace.truncated:
+        st.warning(f"The input is longer than this model reads: only the first {MAX_SOURCE_TOKENS} tokens "
+                   "were used.")
+    toks = ["␣" if t == " " else t for t in trace.src_tokens[:-1]]
+    shown = " ".join(f":red-background[{md(t)}]" if u else md(t) for t, u in zip(toks, trace.src_unknown))
+    unknown = sorted({t for t, u in zip(toks, trace.src_unknown) if u})
+    if unknown:
+        st.warning(f"Not in the model's vocabulary (read as `<unk>`): {', '.join(md(t) for t in unknown)}. "
+                   "They are marked red and with '?' in the charts.")
+    st.caption(f"Source as the model reads it ({len(toks)} tokens + end marker): {shown}")
