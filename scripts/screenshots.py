@@ -1,0 +1,80 @@
+"""The README's pictures, docs/img/*.png, 1400 px wide, from the shipped models in a real
+server and Debian's headless Chromium (never run by pytest: the tests leave tracked files alone).
+
+    python scripts/screenshots.py              # all four
+    python scripts/screenshots.py step inside  # some of them
+
+step.png            /step, en-zh-transformer on "I like tea.", step 1
+compare.png         /compare, the three reverse models on a 15-letter input, step 10
+self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer
+inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.browser.harness import app_server, browser, missing, wait_idle  # noqa: E402
+
+OUT = REPO / "docs" / "img"
+WIDTH = 1400
+TIMEOUT = 120_000
+TEA = "model=en-zh-transformer&text=I+would+like+a+cup+of+tea."
+# name -> (path, text the clip starts at or None for the whole page, chart title the clip ends at or None)
+SHOTS = {
+    "step": ("/step?model=en-zh-transformer&text=I+like+tea.&step=1", None, None),
+    "compare": ("/compare?task=reverse&text=neuralattention&step=10", None, None),
+    "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
+    "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
+}
+BOTTOM_JS = """title => {
+  const boxes = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
+    .filter(e => !title || [...e.querySelectorAll('.gtitle')].some(t => t.textContent.includes(title)))
+    .map(e => e.getBoundingClientRect()).filter(r => r.height > 0);
+  return Math.max(...boxes.map(r => r.bottom));
+}"""
+CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+                          .every(c => c.querySelector('.main-svg'))"""
+
+
+def shoot(page, url: str, name: str):
+    path, start, end = SHOTS[name]
+    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    page.goto(url + path)
+    wait_idle(page, TIMEOUT)
+    page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT)
+    page.mouse.move(WIDTH - 2, 2)  # no hover tooltip in the picture
+    full = page.evaluate("""() => Math.ceil(document.querySelector('[data-testid="stMain"]').scrollHeight)""")
+    page.set_viewport_size({"width": WIDTH, "height": min(full, 6000)})
+    page.wait_for_timeout(1000)
+    top = 0
+    if start:
+        top = max(0, page.locator('[data-testid="stMain"]').get_by_text(start, exact=True).first
+                  .bounding_box()["y"] - 16)
+    bottom = page.evaluate(BOTTOM_JS, end) + 16 if (start or end) else min(full, 6000)
+    page.screenshot(path=str(OUT / f"{name}.png"), clip={"x": 0, "y": top, "width": WIDTH, "height": bottom - top})
+    print(f"wrote {OUT / f'{name}.png'}")
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("names", nargs="*", choices=[[], *SHOTS], default=list(SHOTS), metavar="NAME",
+                    help=f"pictures to make (default: all of {', '.join(SHOTS)})")
+    args = ap.parse_args(argv)
+    why = missing()
+    if why:
+        sys.exit(f"cannot take screenshots: {why}")
+    OUT.mkdir(parents=True, exist_ok=True)
+    with app_server(checkpoints=REPO / "checkpoints", timeout=120) as url, browser(WIDTH, 1000) as page:
+        page.set_default_timeout(TIMEOUT)
+        for name in args.names or SHOTS:
+            shoot(page, url, name)
+
+
+if __name__ == "__main__":
+    main()
