@@ -71,11 +71,17 @@ def test_reverse_models_get_fixed_inputs_right(arch):
         assert seq2seq.decode(model, src).output == src[::-1], src
 
 
+@pytest.mark.xfail(strict=True, reason="known: the shipped reverse models lose count on inputs that repeat a "
+                   "short unit (their model cards say so); a model that fixes it makes this pass: update the card")
 @pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
-def test_reverse_models_lose_count_on_repeating_patterns_as_their_cards_say(arch):
+def test_reverse_models_reverse_repeating_patterns(arch):
     model = load(f"reverse-{arch}")
-    wrong = [src for src in PATTERNS if seq2seq.decode(model, src).output != src[::-1]]
-    assert wrong, "a pattern now reverses correctly: update the model card's notes and this test"
+    for src in PATTERNS:
+        assert seq2seq.decode(model, src).output == src[::-1], src
+
+
+@pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
+def test_reverse_model_cards_say_they_lose_count_on_patterns(arch):
     assert "abcabc" in (SHIPPED / f"reverse-{arch}" / "README.md").read_text()
 
 
