@@ -764,8 +764,11 @@ def _trace_key(trace) -> tuple:
             trace.logprob)
 
 
+MAIN_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen: the figures' max_width
+
+
 def step_figure(page: str, trace, matrix_view: tuple, gold, marks=(), step: int = 0, frames: bool = True,
-                topk: bool = True, left: int | None = None, max_width: int = viz.MAX_WIDTH):
+                topk: bool = True, left: int | None = None, max_width: int = MAIN_WIDTH):
     """The cached step figure of a trace and view, opened on `step` (no rebuild per step).
     matrix_view = (layer, head) for cross_matrix, or None for the context vector."""
     figs = _cache(FIGURES, 12)
@@ -861,7 +864,6 @@ def archs_picker(page: str, zoo: dict, task: str) -> list[str]:
                           format_func=lambda a: ARCH_LABELS.get(a, a))
 
 
-MAIN_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen
 SIDE_BY_SIDE_CELL = 12  # side by side only while attention cells stay this wide (every label written)
 
 
@@ -888,7 +890,7 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
     least = SIDE_BY_SIDE_CELL * (1.5 if presenting() else 1)  # larger labels need wider cells
     if all(viz.cell_width(narrow[a]) >= least for a in attention):
         return narrow, True
-    return build(viz.MAX_WIDTH), False
+    return build(MAIN_WIDTH), False
 
 
 def quality_chart(zoo: dict, task: str):
