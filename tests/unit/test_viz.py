@@ -189,9 +189,23 @@ def test_quality_figure_one_line_per_model():
     assert one.layout.showlegend is True  # a single line still names its model
 
 
-def test_demo_figure_builds():
-    fig = viz.demo_figure()
-    assert np.asarray(_heat(fig).z).shape == (11, 11)
+def test_the_caller_owns_the_page_width(traces):
+    """Every token builder fits the max_width it is given (the app's column), and draws
+    exactly the pixels the Layout computed for it."""
+    tr = traces["transformer"]
+    m = analysis.cross_matrix(tr)
+    for width in (600, 1150):
+        fig = viz.step_figure(tr, m, step=1, max_width=width)
+        assert fig.layout.width <= width
+        rows, cols = viz.axis_labels(tr.tgt_tokens), viz.axis_labels(tr.src_tokens, tr.src_unknown)
+        box = viz.Layout(width).step(rows, cols, k=len(tr.topk_tokens[0]))
+        assert (fig.layout.width, fig.layout.height, fig.layout.margin.l) == (box.width, box.height, box.left)
+    a = analysis.attention_stack(tr, "encoder")
+    grid = viz.heads_grid(a.weights, a.rows, a.cols, max_width=600)
+    assert grid.layout.width <= 600 < viz.heads_grid(a.weights, a.rows, a.cols, max_width=1100).layout.width
+    one = viz.attention_figure(m, tr.tgt_tokens, tr.src_tokens, large=True, max_width=500)
+    assert one.layout.width <= 500
+    assert viz.step_figure(tr, m).layout.width <= viz.DEFAULT_WIDTH  # a notebook's default
 
 
 # --- analysis ------------------------------------------------------------------------
@@ -246,7 +260,7 @@ def test_long_inputs_fit_the_page(n, all_labels):
     tr = seq2seq.decode(model, ("abcdefghij" * 10)[:n], max_len=6)
     fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=0)
     S = n + 1
-    assert fig.layout.width <= 1100
+    assert fig.layout.width <= viz.DEFAULT_WIDTH
     heat_px = (fig.layout.width - fig.layout.margin.l - fig.layout.margin.r) * fig.layout.xaxis.domain[1]
     assert heat_px / S >= viz.MIN_CELL - 1e-6  # one clear cell per token, never a smear
     assert (len(fig.layout.xaxis.ticktext) == S) == all_labels  # beyond ~70 tokens every n-th label

@@ -1,0 +1,58 @@
+"""Plotly figure builders: numpy arrays or a Trace in, `go.Figure` out. Never imports
+Streamlit, so every figure also works in a notebook (`fig.show()`).
+
+    style      colours, fonts, the screen / projector size sets, escaping, tick labels, export config
+    layout     Layout: every pixel of a token figure (cells, labels, margins, size), numbers only
+    parts      Plotly pieces the heatmaps share: hover text, the step outline, gold markers
+    step       step_figure (one decode, stepped in the browser), show_step, cell_width, left_margin
+    attention  attention_figure (one matrix), heads_grid (every head of every layer)
+    inside     one attention computation laid open: qk, softmax, context and vectors figures
+    charts     quality_figure (quality by source length), training_figure (training curves)
+
+Legibility rules every heatmap follows, from 1 to 60+ tokens:
+- axes are numeric with tick text from `seq2seq.labels` (position-unique: Plotly would
+  merge two "the" categories), so repeated tokens never collapse;
+- cells have a minimum size and the figure grows with the token count (width, height
+  and margins are set in pixels, by `layout.Layout`); source labels are turned vertical
+  when they crowd;
+- hover names the token pair and the exact weight; a colour bar gives the scale;
+- every piece of text is HTML-escaped (Plotly reads a subset of HTML in labels, and
+  "</s>" or a typed "<b>" must show as typed).
+
+The page width is the caller's: builders take `max_width`, the pixels the figure should fit
+(the app passes its main column's width); without it they fit `DEFAULT_WIDTH`, a notebook's.
+
+Every builder takes `present`: presentation mode (a 1280 x 720 projector seen from the
+back of a room) -- larger fonts and tick labels, larger cells, the same pixel rules.
+"""
+
+from .attention import attention_figure, heads_grid
+from .charts import quality_figure, training_figure
+from .inside import context_figure, qk_figure, softmax_figure, vectors_figure
+from .layout import DEFAULT_WIDTH, MIN_CELL, Box, Layout, cell_size
+from .step import cell_width, left_margin, show_step, step_figure, step_title
+from .style import (
+    ARCH_COLOURS,
+    ATTN_SCALE,
+    FONT,
+    GOLD,
+    HIGHLIGHT,
+    MASKED,
+    PROJECTOR,
+    SCREEN,
+    STATE_SCALE,
+    UNKNOWN,
+    Sizes,
+    axis_labels,
+    esc,
+    export_config,
+    sizes,
+)
+
+__all__ = [
+    "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL", "PROJECTOR",
+    "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels", "cell_size",
+    "cell_width", "context_figure", "esc", "export_config", "heads_grid", "left_margin", "qk_figure",
+    "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_title", "training_figure",
+    "vectors_figure",
+]
