@@ -300,7 +300,7 @@ class Layout:
         S, dims = shape
         left = self.left(rows + ["c_t = Σ α h"], 80)
         bars = round(130 * sz.cell)
-        cx = max(1, min(round(14 * sz.cell), (self.max_width - left - bars - 40 - 90) // max(dims, 1)))
+        cx = max(1, min(round(14 * sz.cell), (self.max_width - left - bars - 40 - 100) // max(dims, 1)))
         cy = max(self.cell(S) * 2 // 3, sz.font + 2)
         return Box(left=left, top=(round(46 * sz.cell) if title else 12) + sz.font + 8,
                    bottom=int(2.2 * sz.font) + sz.font + 14, plot_w=bars + 40 + dims * cx + COLOURBAR,

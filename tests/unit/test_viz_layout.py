@@ -149,9 +149,7 @@ def test_dimension_ticks_are_round_and_leave_label_room():
     assert lay.dim_ticks(8, 30)[0] == list(range(8))
 
 
-@pytest.mark.parametrize("method", ["qk", pytest.param("context", marks=pytest.mark.xfail(
-    strict=True, reason="known, kept as it was: Layout.context's cell width leaves out the 10 px right margin, "
-                        "so the figure can pass max_width by up to 10 px")), "vectors"])
+@pytest.mark.parametrize("method", ["qk", "context", "vectors"])
 def test_inside_figures_fit_their_column(method):
     rows = tokens(12)
     for width in (520, 680):
