@@ -8,11 +8,11 @@ attention, one decoding trace, safe checkpoints. Never imports Streamlit.
 """
 
 from .checkpoint import CheckpointError, available, load, read_config, resolve_device, save
-from .decoding import STRATEGIES, Hypothesis, Trace, decode, to_json, whatif
+from .decoding import STRATEGIES, Hypothesis, Trace, decode, whatif
 from .models import REGISTRY, build_model
 from .tokenize import Tokenizer, labels
 
 __all__ = [
     "REGISTRY", "STRATEGIES", "CheckpointError", "Hypothesis", "Tokenizer", "Trace", "available", "build_model",
-    "decode", "labels", "load", "read_config", "resolve_device", "save", "to_json", "whatif",
+    "decode", "labels", "load", "read_config", "resolve_device", "save", "whatif",
 ]

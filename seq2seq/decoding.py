@@ -121,9 +121,7 @@ class Trace:
 
     @classmethod
     def from_dict(cls, d: dict) -> Trace:
-        arrays = {"src_mask", "probs", "topk_probs", "cross_weights", "cross_scores", "enc_self_weights",
-                  "enc_self_scores", "dec_self_weights", "dec_self_scores", "causal_mask", "enc_states",
-                  "dec_states", "context", "enc_self_q", "enc_self_k", "dec_self_q", "dec_self_k", "cross_q", "cross_k"}
+        arrays = {f.name for f in fields(cls) if "ndarray" in str(f.type)}  # the fields typed np.ndarray
         kw = {}
         for f in fields(cls):
             v = d.get(f.name)
@@ -151,11 +149,6 @@ def _plain(v):
     return v
 
 
-def to_json(trace: Trace, **kw) -> str:
-    """The one function that turns a trace into JSON."""
-    return trace.to_json(**kw)
-
-
 # --- decoding ----------------------------------------------------------------------
 
 def _frozen(a):
@@ -177,6 +170,18 @@ class _Hyp:
         self.ids, self.logprob, self.records = ids, logprob, records
 
 
+@dataclass(frozen=True)
+class _Search:
+    """How to choose each step's tokens: the strategy and its settings."""
+
+    strategy: str
+    width: int  # hypotheses kept: the beam size, or 1
+    temperature: float
+    top_k: int
+    k: int  # alternatives recorded per step
+    gen: torch.Generator  # sampling's own random numbers
+
+
 def _record(attn, b, probs_row, chosen, k, forced):
     """Per-step numbers of hypothesis b, on the CPU."""
     p, i = probs_row.topk(min(k, probs_row.numel()))
@@ -191,17 +196,99 @@ def _source(model, text):
     tokens = tok.tokenize(text)
     truncated = len(tokens) > MAX_SOURCE_TOKENS
     tokens = tokens[:MAX_SOURCE_TOKENS]
-    ids = [tok.stoi.get(t, 3) for t in tokens] + [EOS_ID]
+    ids = tok.tokens_to_ids(tokens) + [EOS_ID]
     return tokens + [EOS], [tok.is_unknown(t) for t in tokens] + [False], ids, truncated
-
-
-def _target_ids(model, tokens):
-    return [model.tgt_tok.stoi.get(t, 3) for t in tokens]
 
 
 def _expand(tree, idx):
     """Select batch rows `idx` of every tensor in a dict (beam reordering)."""
     return {k: v.index_select(0, idx) for k, v in tree.items()}
+
+
+def _forced_prefix(model, strategy, target, prefix):
+    """The target tokens to force before choosing freely: all of `target` (and </s>) when forced."""
+    if strategy == "forced":
+        if target is None or not target.strip():
+            raise ValueError("forced decoding needs a target sentence")
+        prefix = model.tgt_tok.tokenize(target) + [EOS]
+    return list(prefix or [])
+
+
+def _step_limit(model, max_len, src_len, prefix_len):
+    """The most steps to decode: max_len (by default from the source length), at least the
+    forced prefix, at most what the model can decode."""
+    if max_len is None:
+        max_len = min(200, 3 * src_len + 10)
+    max_len = max(max_len, prefix_len)
+    limit = model.max_target_len
+    if limit is not None and max_len > limit:
+        if prefix_len > limit:
+            raise ValueError(f"the forced target is longer than the model's limit of {limit} tokens")
+        max_len = limit
+    return max_len
+
+
+def _log_probs(logits, search):
+    """Step logits (n, V) -> log-probabilities (n, V) on the CPU to choose from."""
+    logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
+    logits[:, BOS_ID] = float("-inf")
+    if search.strategy == "sample":
+        logits = logits / search.temperature
+        if search.top_k:
+            kth = logits.topk(min(search.top_k, logits.size(-1)), dim=-1).values[:, -1:]
+            logits = logits.masked_fill(logits < kth, float("-inf"))
+    return torch.log_softmax(logits.float(), dim=-1).cpu()
+
+
+def _candidates(active, logp, probs, forced_id, search):
+    """This step's continuations (parent, token id, new logprob, forced), best first."""
+    if forced_id is not None:
+        return [(b, forced_id, h.logprob + float(logp[b, forced_id]), True) for b, h in enumerate(active)]
+    if search.strategy == "sample":
+        tok = int(torch.multinomial(probs[0], 1, generator=search.gen))
+        return [(0, tok, active[0].logprob + float(logp[0, tok]), False)]
+    total = (torch.tensor([h.logprob for h in active])[:, None] + logp).view(-1)  # (n * V)
+    top = total.topk(min(2 * search.width, total.numel()))
+    V = logp.size(1)
+    return [(int(i) // V, int(i) % V, float(s), False) for s, i in zip(top.values, top.indices)]
+
+
+def _extend(active, cands, attn, probs, search):
+    """Grow hypotheses by the candidates in order, until `width` of them go on.
+    Returns (going on, ended with </s>)."""
+    going, ended = [], []
+    for parent, tok, lp, forced in cands:
+        h = active[parent]
+        hyp = _Hyp(h.ids + [tok], lp, h.records + [_record(attn, parent, probs[parent], tok, search.k, forced)])
+        hyp.records[-1]["parent"] = parent
+        (ended if tok == EOS_ID else going).append(hyp)
+        if len(going) == search.width:
+            break
+    return going, ended
+
+
+def _search(model, memory, forced_ids, max_len, search):
+    """Decode from <s> for at most max_len steps, forcing `forced_ids` first. Returns the
+    hypotheses that ended, then those still going when max_len is reached."""
+    device = model.device
+    state = model.init_state(memory)
+    active, finished, mem = [_Hyp([BOS_ID], 0.0, [])], [], memory
+    for t in range(max_len):
+        n = len(active)
+        if mem["src_mask"].size(0) != n:
+            mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
+        prev = torch.tensor([h.ids[-1] for h in active], device=device)
+        logits, state, attn = model.step(prev, state, mem)
+        logp = _log_probs(logits, search)
+        probs = logp.exp()
+        forced_id = forced_ids[t] if t < len(forced_ids) else None
+        cands = _candidates(active, logp, probs, forced_id, search)
+        active, ended = _extend(active, cands, attn, probs, search)
+        finished += ended
+        if len(finished) >= search.width or not active:
+            return finished
+        state = _expand(state, torch.tensor([h.records[-1]["parent"] for h in active], device=device))
+    return finished + active
 
 
 @torch.inference_mode()
@@ -219,87 +306,28 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     if not text or not text.strip():
         raise ValueError("empty input: type a sentence to translate")
     src_tokens, src_unknown, src_ids, truncated = _source(model, text)
-    if strategy == "forced":
-        if target is None or not target.strip():
-            raise ValueError("forced decoding needs a target sentence")
-        prefix = model.tgt_tok.tokenize(target) + [EOS]
-    prefix = list(prefix or [])
-    if max_len is None:
-        max_len = min(200, 3 * len(src_ids) + 10)
-    max_len = max(max_len, len(prefix))
-    limit = getattr(model.config, "max_len", None)  # the Transformer's positional encoding
-    if limit and max_len > limit:
-        if len(prefix) > limit:
-            raise ValueError(f"the forced target is longer than the model's limit of {limit} tokens")
-        max_len = limit
+    prefix = _forced_prefix(model, strategy, target, prefix)
+    max_len = _step_limit(model, max_len, len(src_ids), len(prefix))
     if beam < 1:
         raise ValueError("beam size must be at least 1")
     if temperature <= 0:
         raise ValueError("temperature must be positive")
-    device = model.device
-    src, src_mask = pad([src_ids], device)
+    src, src_mask = pad([src_ids], model.device)
     memory = model.encode(src, src_mask)
-    state = state0 = model.init_state(memory)
-    forced_ids = _target_ids(model, prefix)
-    gen = torch.Generator().manual_seed(seed)
-
-    width = beam if strategy == "beam" else 1
-    active = [_Hyp([BOS_ID], 0.0, [])]
-    finished: list[_Hyp] = []
-    mem = memory
-    for t in range(max_len):
-        n = len(active)
-        if mem["src_mask"].size(0) != n:
-            mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
-        prev = torch.tensor([h.ids[-1] for h in active], device=device)
-        logits, state, attn = model.step(prev, state, mem)
-        logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
-        logits[:, BOS_ID] = float("-inf")
-        if strategy == "sample":
-            logits = logits / temperature
-            if top_k:
-                kth = logits.topk(min(top_k, logits.size(-1)), dim=-1).values[:, -1:]
-                logits = logits.masked_fill(logits < kth, float("-inf"))
-        logp = torch.log_softmax(logits.float(), dim=-1).cpu()  # (n, V)
-        probs = logp.exp()
-        cands = []  # (parent, token id, new logprob, forced)
-        if t < len(forced_ids):
-            cands = [(b, forced_ids[t], active[b].logprob + float(logp[b, forced_ids[t]]), True) for b in range(n)]
-        elif strategy == "sample":
-            tok = int(torch.multinomial(probs[0], 1, generator=gen))
-            cands = [(0, tok, active[0].logprob + float(logp[0, tok]), False)]
-        else:
-            total = (torch.tensor([h.logprob for h in active])[:, None] + logp).view(-1)  # (n * V)
-            top = total.topk(min(2 * width, total.numel()))
-            V = logp.size(1)
-            cands = [(int(i) // V, int(i) % V, float(s), False) for s, i in zip(top.values, top.indices)]
-        new = []
-        for parent, tok, lp, forced in cands:
-            h = active[parent]
-            hyp = _Hyp(h.ids + [tok], lp, h.records + [_record(attn, parent, probs[parent], tok, k, forced)])
-            hyp.records[-1]["parent"] = parent
-            (finished if tok == EOS_ID else new).append(hyp)
-            if len(new) == width:
-                break
-        if len(finished) >= width or not new:
-            active = []
-            break
-        active = new
-        idx = torch.tensor([h.records[-1]["parent"] for h in active], device=device)
-        state = _expand(state, idx)
-    hyps = finished + active  # unfinished ones count when max_len is reached
+    search = _Search(strategy, beam if strategy == "beam" else 1, temperature, top_k, k,
+                     torch.Generator().manual_seed(seed))
+    hyps = _search(model, memory, model.tgt_tok.tokens_to_ids(prefix), max_len, search)
 
     def score(h):
         return h.logprob / (len(h.records) ** length_penalty)
 
     hyps.sort(key=score, reverse=True)
-    best = hyps[0]
-    trace = _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, state0, best,
-                         dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
-                              seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k))
+    params = dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
+                  seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k)
+    trace = _build_trace(model, text, strategy, (src_tokens, src_unknown, truncated), memory, hyps[0], params)
     if strategy == "beam":
         beam_list = [Hypothesis(model.tgt_tok.ids_to_tokens(h.ids[1:]), h.logprob, score(h),
-                                _stack(h.records, "cross_weights")) for h in hyps[:width]]
+                                _stack(h.records, "cross_weights")) for h in hyps[:search.width]]
         trace = replace(trace, beam=beam_list)
     return trace
 
@@ -317,34 +345,39 @@ def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
     return decode(model, trace.text, strategy, prefix=list(trace.tgt_tokens[:step]) + [token], **kw)
 
 
+# --- the trace from the memory and the best hypothesis ------------------------------
+
 def _stack(records, key):
     if not records or key not in records[0]:
         return None
     return _frozen(np.stack([r[key] for r in records]))
 
 
-def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memory, state0, hyp, params):
-    recs = hyp.records
+def _first(memory, key):
+    """Sentence 0 of a documented memory entry as a read-only array, or None if the model has none."""
+    return _frozen(_np(memory[key][0])) if key in memory else None
+
+
+def _decoder_self_attention(recs):
+    """Per-step self-attention rows -> (layers, heads, T, T) weights and scores, and the causal mask."""
+    if "self_weights" not in recs[0]:
+        return None, None, None
     T = len(recs)
+    L, H = recs[0]["self_weights"].shape[:2]
+    weights = np.zeros((L, H, T, T), dtype=np.float32)
+    scores = np.full((L, H, T, T), np.nan, dtype=np.float32)
+    for t, r in enumerate(recs):
+        weights[:, :, t, : t + 1] = r["self_weights"]
+        scores[:, :, t, : t + 1] = r["self_scores"]
+    return _frozen(weights), _frozen(scores), _frozen(np.tril(np.ones((T, T), dtype=bool)))
+
+
+def _build_trace(model, text, strategy, source, memory, hyp, params):
+    src_tokens, src_unknown, truncated = source
+    recs = hyp.records
     itos = model.tgt_tok.ids_to_tokens
     tgt_tokens = itos(hyp.ids[1:])
-    dec_self_w = dec_self_s = causal = None
-    if "self_weights" in recs[0]:
-        L, H = recs[0]["self_weights"].shape[:2]
-        dec_self_w = np.zeros((L, H, T, T), dtype=np.float32)
-        dec_self_s = np.full((L, H, T, T), np.nan, dtype=np.float32)
-        for t, r in enumerate(recs):
-            dec_self_w[:, :, t, : t + 1] = r["self_weights"]
-            dec_self_s[:, :, t, : t + 1] = r["self_scores"]
-        causal = np.tril(np.ones((T, T), dtype=bool))
-    enc_w = enc_s = enc_q = enc_k = cross_k = enc_states = None
-    if "enc_self_weights" in memory:
-        enc_w, enc_s = _np(memory["enc_self_weights"][0]), _np(memory["enc_self_scores"][0])
-        enc_q, enc_k = _np(memory["enc_self_q"][0]), _np(memory["enc_self_k"][0])
-    if "ck0" in state0:
-        cross_k = np.stack([_np(state0[f"ck{i}"][0]) for i in range(len(model.dec))])  # (L, H, S, dk)
-    if model.arch != "transformer":
-        enc_states = _np(memory["enc_states"][0])
+    dec_self_w, dec_self_s, causal = _decoder_self_attention(recs)
     return Trace(
         model=getattr(model, "name", model.arch), arch=model.arch, task=getattr(model, "task", ""),
         device=str(model.device), strategy=strategy, params=params, text=text,
@@ -356,9 +389,10 @@ def _build_trace(model, text, strategy, src_tokens, src_unknown, truncated, memo
         topk_probs=_frozen(np.array([r["topk_probs"] for r in recs], dtype=np.float32)),
         forced=[r["forced"] for r in recs], logprob=float(hyp.logprob),
         cross_weights=_stack(recs, "cross_weights"), cross_scores=_stack(recs, "cross_scores"),
-        enc_self_weights=_frozen(enc_w), enc_self_scores=_frozen(enc_s),
-        dec_self_weights=_frozen(dec_self_w), dec_self_scores=_frozen(dec_self_s), causal_mask=_frozen(causal),
-        enc_states=_frozen(enc_states), dec_states=_stack(recs, "dec_state"), context=_stack(recs, "context"),
-        enc_self_q=_frozen(enc_q), enc_self_k=_frozen(enc_k), dec_self_q=_stack(recs, "self_query"),
-        dec_self_k=_stack(recs, "self_key"), cross_q=_stack(recs, "cross_query"), cross_k=_frozen(cross_k),
+        enc_self_weights=_first(memory, "enc_self_weights"), enc_self_scores=_first(memory, "enc_self_scores"),
+        dec_self_weights=dec_self_w, dec_self_scores=dec_self_s, causal_mask=causal,
+        enc_states=_first(memory, "enc_states"), dec_states=_stack(recs, "dec_state"), context=_stack(recs, "context"),
+        enc_self_q=_first(memory, "enc_self_q"), enc_self_k=_first(memory, "enc_self_k"),
+        dec_self_q=_stack(recs, "self_query"), dec_self_k=_stack(recs, "self_key"),
+        cross_q=_stack(recs, "cross_query"), cross_k=_first(memory, "cross_keys"),
     )

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
 PAD, BOS, EOS, UNK = "<pad>", "<s>", "</s>", "<unk>"
-SPECIALS = [PAD, BOS, EOS, UNK]
-PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
+SPECIALS = [PAD, BOS, EOS, UNK]  # every vocabulary starts with these, so their ids are fixed:
+PAD_ID, BOS_ID, EOS_ID, UNK_ID = (SPECIALS.index(t) for t in (PAD, BOS, EOS, UNK))
 
 _WORD_RE = re.compile(r"[A-Za-z0-9]+|[^\sA-Za-z0-9]")
 
@@ -57,7 +57,10 @@ class Tokenizer:
 
     # --- tokens <-> ids --------------------------------------------------
     def encode(self, text: str) -> list[int]:
-        return [self.stoi.get(t, UNK_ID) for t in self.tokenize(text)]
+        return self.tokens_to_ids(self.tokenize(text))
+
+    def tokens_to_ids(self, tokens: Iterable[str]) -> list[int]:
+        return [self.stoi.get(t, UNK_ID) for t in tokens]
 
     def ids_to_tokens(self, ids: Iterable[int]) -> list[str]:
         return [self.itos[i] if 0 <= i < len(self.itos) else UNK for i in ids]

@@ -22,6 +22,7 @@ from seq2seq.models import REGISTRY, build_model
 from seq2seq.tokenize import Tokenizer
 
 ARCHS = sorted(REGISTRY)
+ATTN_ARCHS = [a for a in ARCHS if REGISTRY[a][0].has_cross_attention]  # all but the plain LSTM
 TINY = {
     "lstm": dict(emb=16, hidden=32),
     "lstm-attn": dict(emb=16, hidden=32, attn_dim=16),
@@ -53,6 +54,12 @@ def make_tiny_checkpoints(root: Path, tasks=("dates", "reverse")) -> Path:
 
 @pytest.fixture(params=ARCHS)
 def arch(request):
+    return request.param
+
+
+@pytest.fixture(params=ATTN_ARCHS)
+def attn_arch(request):
+    """An architecture whose decoder attends to the source."""
     return request.param
 
 

@@ -4,6 +4,23 @@
     state = model.init_state(memory)                # dict of batch-first tensors
     logits, state, attn = model.step(prev, state, memory)
     logits = model(src, src_mask, tgt_in)           # teacher-forced, for training
+    model.max_target_len                            # most steps `step` can take; None = no limit
+    model.has_cross_attention                       # False: `attn` has no cross_* keys
+
+`memory` is what the encoder hands the decoder, the same at every step. Every
+value is a tensor with the batch first (decoding repeats its rows for the
+beam). Decoding reads these keys, all but `src_mask` optional; any other key
+belongs to the architecture alone:
+
+    src_mask          (B, S) bool                 True on real source tokens
+    enc_states        (B, S, D)                   RNN encoder states h_i
+    enc_self_weights / enc_self_scores (B, layers, heads, S, S)   encoder self-attention
+    enc_self_q / enc_self_k            (B, layers, heads, S, d_k) its queries and keys
+    cross_keys        (B, layers, heads, S, d_k)  the keys each decoder layer's
+                                                  cross-attention scores its query against
+
+`state` belongs to the architecture alone: decoding never reads it, only
+selects its rows (dim 0) when the beam reorders its hypotheses.
 
 `attn` is a dict returned by each call (never stored on the module, so one
 cached model can serve many users at once). Keys, all optional:
@@ -54,6 +71,11 @@ class Seq2Seq(nn.Module):
     def __init__(self, config):
         super().__init__()
         self.config = config
+
+    @property
+    def max_target_len(self) -> int | None:
+        """The most target positions `step` can decode; None: no limit."""
+        return None
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

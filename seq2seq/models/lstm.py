@@ -17,6 +17,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..tokenize import PAD_ID
 from .base import Seq2Seq
 
 
@@ -36,7 +37,7 @@ class RNNEncoder(nn.Module):
 
     def __init__(self, vocab, emb, hidden, layers, dropout):
         super().__init__()
-        self.embed = nn.Embedding(vocab, emb, padding_idx=0)
+        self.embed = nn.Embedding(vocab, emb, padding_idx=PAD_ID)
         self.rnn = nn.LSTM(emb, hidden // 2, layers, batch_first=True, bidirectional=True,
                            dropout=dropout if layers > 1 else 0.0)
         self.bridge_h = nn.Linear(hidden, hidden)
@@ -69,7 +70,7 @@ class LSTMSeq2Seq(Seq2Seq):
         super().__init__(config)
         cfg = config
         self.encoder = RNNEncoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.layers, cfg.dropout)
-        self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=0)
+        self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=PAD_ID)
         self.rnn = nn.LSTM(cfg.emb + cfg.hidden, cfg.hidden, cfg.layers, batch_first=True,
                            dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         self.out = nn.Linear(2 * cfg.hidden, cfg.tgt_vocab)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..tokenize import PAD_ID
 from .base import Seq2Seq, masked_softmax
 from .lstm import RNNEncoder, _to_rnn
 
@@ -69,7 +70,7 @@ class LSTMAttnSeq2Seq(Seq2Seq):
         super().__init__(config)
         cfg = config
         self.encoder = RNNEncoder(cfg.src_vocab, cfg.emb, cfg.hidden, cfg.layers, cfg.dropout)
-        self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=0)
+        self.embed = nn.Embedding(cfg.tgt_vocab, cfg.emb, padding_idx=PAD_ID)
         self.rnn = nn.LSTM(cfg.emb, cfg.hidden, cfg.layers, batch_first=True,
                            dropout=cfg.dropout if cfg.layers > 1 else 0.0)
         self.score = Score(cfg.score, cfg.hidden, cfg.attn_dim)

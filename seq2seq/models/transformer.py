@@ -7,8 +7,9 @@ the softmax, comes back to the caller:
     Q = X W^Q, K = X W^K, V = X W^V,  head = softmax(Q K^T / sqrt(d_k)) V
 
 Encoder self-attention, masked decoder self-attention and cross-attention;
-sinusoidal positional encoding. `step` decodes incrementally with a key/value
-cache held in the (returned) state.
+sinusoidal positional encoding. `encode` projects the encoder output to each
+decoder layer's cross-attention keys and values once; `step` decodes
+incrementally with a self-attention key/value cache held in the (returned) state.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+from ..tokenize import PAD_ID
 from .base import Seq2Seq, attention
 
 
@@ -117,8 +119,8 @@ class TransformerSeq2Seq(Seq2Seq):
     def __init__(self, config: TransformerConfig):
         super().__init__(config)
         cfg = config
-        self.src_embed = nn.Embedding(cfg.src_vocab, cfg.d_model, padding_idx=0)
-        self.tgt_embed = nn.Embedding(cfg.tgt_vocab, cfg.d_model, padding_idx=0)
+        self.src_embed = nn.Embedding(cfg.src_vocab, cfg.d_model, padding_idx=PAD_ID)
+        self.tgt_embed = nn.Embedding(cfg.tgt_vocab, cfg.d_model, padding_idx=PAD_ID)
         self.register_buffer("pe", positional_encoding(cfg.max_len, cfg.d_model), persistent=False)
         self.enc = nn.ModuleList(EncoderLayer(cfg) for _ in range(cfg.enc_layers))
         self.dec = nn.ModuleList(DecoderLayer(cfg) for _ in range(cfg.dec_layers))
@@ -130,7 +132,11 @@ class TransformerSeq2Seq(Seq2Seq):
         for emb in (self.src_embed, self.tgt_embed):
             nn.init.normal_(emb.weight, 0.0, cfg.d_model ** -0.5)
             with torch.no_grad():
-                emb.weight[0].zero_()
+                emb.weight[PAD_ID].zero_()
+
+    @property
+    def max_target_len(self) -> int:
+        return self.config.max_len  # the positional encoding ends there
 
     def _embed(self, table, ids, offset=0):
         x = table(ids) * math.sqrt(self.config.d_model)
@@ -146,22 +152,27 @@ class TransformerSeq2Seq(Seq2Seq):
             ss.append(s)
             qs.append(q)
             ks.append(k)
-        return {
-            "memory": self.enc_ln(x),
+        x = self.enc_ln(x)
+        memory = {
+            "memory": x,  # (B, S, d)
             "src_mask": src_mask,
             "enc_self_weights": torch.stack(ws, 1),  # (B, layers, h, S, S)
             "enc_self_scores": torch.stack(ss, 1),
             "enc_self_q": torch.stack(qs, 1),  # (B, layers, h, S, dk)
             "enc_self_k": torch.stack(ks, 1),
         }
+        for i, layer in enumerate(self.dec):
+            # Each decoder layer's cross-attention keys and values (B, h, S, dk), projected once. Kept
+            # apart rather than sliced from cross_keys: a slice's strides would change the matmul's rounding.
+            memory[f"ck{i}"], memory[f"cv{i}"] = layer.cross_attn.project_kv(x)
+        memory["cross_keys"] = torch.stack([memory[f"ck{i}"] for i in range(len(self.dec))], 1)  # (B, L, h, S, dk)
+        return memory
 
     def init_state(self, memory):
         state = {}
-        B = memory["memory"].size(0)
-        for i, layer in enumerate(self.dec):
-            state[f"ck{i}"], state[f"cv{i}"] = layer.cross_attn.project_kv(memory["memory"])
-            empty = memory["memory"].new_zeros(B, layer.self_attn.h, 0, layer.self_attn.dk)
-            state[f"k{i}"], state[f"v{i}"] = empty, empty
+        B, _, h, _, dk = memory["cross_keys"].shape
+        for i in range(len(self.dec)):
+            state[f"k{i}"] = state[f"v{i}"] = memory["memory"].new_zeros(B, h, 0, dk)
         return state
 
     def step(self, prev, state, memory):
@@ -175,7 +186,8 @@ class TransformerSeq2Seq(Seq2Seq):
             v = torch.cat([state[f"v{i}"], v], dim=2)
             new_state[f"k{i}"], new_state[f"v{i}"] = k, v
             # The new position may attend to every cached one: the causal mask is implicit.
-            x, (sw, ss, sq), (cw, cs, cq) = layer(x, (k, v), None, (state[f"ck{i}"], state[f"cv{i}"]), cross_mask)
+            cross_kv = memory[f"ck{i}"], memory[f"cv{i}"]
+            x, (sw, ss, sq), (cw, cs, cq) = layer(x, (k, v), None, cross_kv, cross_mask)
             rows.append((sw, ss, sq, k[:, :, -1:], cw, cs, cq))
         h = self.dec_ln(x[:, 0])
         names = ["self_weights", "self_scores", "self_query", "self_key",
@@ -191,8 +203,7 @@ class TransformerSeq2Seq(Seq2Seq):
         x = self._embed(self.tgt_embed, tgt_in)  # (B, T, d)
         causal = torch.ones(T, T, dtype=torch.bool, device=src.device).tril()  # (T, T)
         cross_mask = src_mask[:, None, None, :]
-        for layer in self.dec:
-            y = layer.ln1(x)
-            kv = layer.self_attn.project_kv(y)
-            x = layer(x, kv, causal, layer.cross_attn.project_kv(memory["memory"]), cross_mask)[0]
+        for i, layer in enumerate(self.dec):
+            kv = layer.self_attn.project_kv(layer.ln1(x))
+            x = layer(x, kv, causal, (memory[f"ck{i}"], memory[f"cv{i}"]), cross_mask)[0]
         return self.out(self.dec_ln(x))

@@ -79,68 +79,74 @@ def trace(model):
 
 # --- attention arrays in the trace ---------------------------------------------------
 
-def test_trace_cross_weights_have_shape_steps_layers_heads_source(model, trace):
-    if not model.has_cross_attention:
-        assert trace.cross_weights is None and trace.cross_scores is None
-        assert not trace.has_attention
-        return
-    shape = (trace.steps, *layers_heads(model), len(trace.src_tokens))
-    assert trace.has_attention
-    assert trace.cross_weights.shape == shape
-    assert trace.cross_scores.shape == shape
+RNNS = ("lstm", "lstm-attn")
 
 
-def test_trace_encoder_self_attention_has_shape_layers_heads_source_source(model, trace):
-    if model.arch != "transformer":
-        assert trace.enc_self_weights is None and trace.enc_self_scores is None
-        return
-    S, cfg = len(trace.src_tokens), model.config
-    assert trace.enc_self_weights.shape == (cfg.enc_layers, cfg.heads, S, S)
-    assert trace.enc_self_scores.shape == (cfg.enc_layers, cfg.heads, S, S)
+@pytest.fixture
+def attn_model(attn_arch):
+    return tiny_model(attn_arch)
 
 
-def test_trace_decoder_self_attention_has_shape_layers_heads_steps_steps(model, trace):
-    if model.arch != "transformer":
-        assert trace.dec_self_weights is None and trace.causal_mask is None
-        return
-    T, cfg = trace.steps, model.config
-    assert trace.dec_self_weights.shape == (cfg.dec_layers, cfg.heads, T, T)
-    assert trace.dec_self_scores.shape == (cfg.dec_layers, cfg.heads, T, T)
-    assert trace.causal_mask.shape == (T, T)
+@pytest.fixture
+def attn_trace(attn_model):
+    return seq2seq.decode(attn_model, TEXT, max_len=6)
 
 
-def test_trace_per_step_arrays_have_one_row_per_step(trace):
-    T = trace.steps
-    assert len(trace.tgt_tokens) == len(trace.dec_inputs) == len(trace.forced) == len(trace.topk_tokens) == T
-    assert trace.probs.shape == (T,)
-    assert trace.topk_probs.shape == (T, 5)
-    assert trace.dec_states.shape[0] == T
-    assert trace.dec_inputs == ["<s>", *trace.tgt_tokens[:-1]]
-    assert trace.src_tokens[-1] == "</s>"
-    assert trace.src_mask.shape == (len(trace.src_tokens),) and trace.src_mask.all()
+def test_trace_cross_weights_have_shape_steps_layers_heads_source(attn_model, attn_trace):
+    shape = (attn_trace.steps, *layers_heads(attn_model), len(attn_trace.src_tokens))
+    assert attn_trace.has_attention
+    assert attn_trace.cross_weights.shape == shape
+    assert attn_trace.cross_scores.shape == shape
 
 
-def test_rnn_trace_has_encoder_states_and_context(model, trace):
-    if model.arch == "transformer":
-        assert trace.enc_states is None
-        return
-    S, T, D = len(trace.src_tokens), trace.steps, model.config.hidden
-    assert trace.enc_states.shape == (S, D)
-    assert trace.context.shape == (T, D)
+def test_trace_cross_weights_rows_sum_to_one(attn_trace):
+    np.testing.assert_allclose(attn_trace.cross_weights.sum(-1), 1.0, atol=1e-5)
 
 
 def test_plain_lstm_trace_has_no_cross_attention_but_the_same_context_every_step():
-    trace = seq2seq.decode(tiny_model("lstm"), TEXT, max_len=6)
-    assert trace.cross_weights is None
+    model = tiny_model("lstm")
+    trace = seq2seq.decode(model, TEXT, max_len=6)
+    assert trace.cross_weights is None and trace.cross_scores is None
+    assert not trace.has_attention
     assert trace.steps > 1
-    assert trace.context.shape == (trace.steps, tiny_model("lstm").config.hidden)
+    assert trace.context.shape == (trace.steps, model.config.hidden)
     assert (trace.context == trace.context[0]).all()
 
 
-def test_trace_cross_weights_rows_sum_to_one(model, trace):
-    if not model.has_cross_attention:
-        pytest.skip("the plain LSTM has no cross-attention")
-    np.testing.assert_allclose(trace.cross_weights.sum(-1), 1.0, atol=1e-5)
+@pytest.mark.parametrize("rnn", RNNS)
+def test_rnn_trace_has_encoder_states_and_context_but_no_self_attention(rnn):
+    model = tiny_model(rnn)
+    trace = seq2seq.decode(model, TEXT, max_len=6)
+    S, T, D = len(trace.src_tokens), trace.steps, model.config.hidden
+    assert trace.enc_states.shape == (S, D)
+    assert trace.context.shape == (T, D)
+    for name in ("enc_self_weights", "enc_self_scores", "dec_self_weights", "dec_self_scores", "causal_mask",
+                 "enc_self_q", "enc_self_k", "dec_self_q", "dec_self_k", "cross_q", "cross_k"):
+        assert getattr(trace, name) is None, name
+
+
+def test_transformer_trace_has_self_attention_queries_and_keys_but_no_rnn_states():
+    model = tiny_model("transformer")
+    trace = seq2seq.decode(model, TEXT, max_len=6)
+    S, T, cfg = len(trace.src_tokens), trace.steps, model.config
+    dk = cfg.d_model // cfg.heads
+    assert trace.enc_self_weights.shape == trace.enc_self_scores.shape == (cfg.enc_layers, cfg.heads, S, S)
+    assert trace.dec_self_weights.shape == trace.dec_self_scores.shape == (cfg.dec_layers, cfg.heads, T, T)
+    assert trace.causal_mask.shape == (T, T)
+    assert trace.enc_self_q.shape == trace.enc_self_k.shape == (cfg.enc_layers, cfg.heads, S, dk)
+    assert trace.dec_self_q.shape == trace.dec_self_k.shape == (T, cfg.dec_layers, cfg.heads, dk)
+    assert trace.cross_q.shape == (T, cfg.dec_layers, cfg.heads, dk)
+    assert trace.cross_k.shape == (cfg.dec_layers, cfg.heads, S, dk)
+    assert trace.enc_states is None and trace.context is None
+    assert trace.dec_states.shape == (T, cfg.d_model)
+
+
+def test_transformer_trace_cross_scores_are_its_queries_dot_its_keys():
+    """cross_k comes from the memory, cross_q from each step: together they give the step's scores."""
+    trace = seq2seq.decode(tiny_model("transformer"), TEXT, max_len=6)
+    dk = trace.cross_q.shape[-1]
+    scores = np.einsum("tlhd,lhsd->tlhs", trace.cross_q, trace.cross_k) / np.sqrt(dk)
+    np.testing.assert_allclose(scores, trace.cross_scores, atol=1e-5)
 
 
 def test_trace_encoder_self_weights_rows_sum_to_one():
@@ -169,6 +175,17 @@ def test_trace_causal_mask_is_lower_triangular():
     T = trace.steps
     assert trace.causal_mask.dtype == bool
     assert (trace.causal_mask == np.tril(np.ones((T, T), dtype=bool))).all()
+
+
+def test_trace_per_step_arrays_have_one_row_per_step(trace):
+    T = trace.steps
+    assert len(trace.tgt_tokens) == len(trace.dec_inputs) == len(trace.forced) == len(trace.topk_tokens) == T
+    assert trace.probs.shape == (T,)
+    assert trace.topk_probs.shape == (T, 5)
+    assert trace.dec_states.shape[0] == T
+    assert trace.dec_inputs == ["<s>", *trace.tgt_tokens[:-1]]
+    assert trace.src_tokens[-1] == "</s>"
+    assert trace.src_mask.shape == (len(trace.src_tokens),) and trace.src_mask.all()
 
 
 def test_trace_device_is_cpu(trace):
@@ -211,18 +228,20 @@ def test_beam_trace_is_the_best_hypothesis(model):
     assert trace.logprob == pytest.approx(trace.beam[0].logprob)
 
 
-def test_each_beam_hypothesis_has_cross_weights_of_its_own_length(model):
-    trace = seq2seq.decode(model, TEXT, "beam", beam=4, max_len=6)
+def test_each_beam_hypothesis_has_cross_weights_of_its_own_length(attn_model):
+    trace = seq2seq.decode(attn_model, TEXT, "beam", beam=4, max_len=6)
     for h in trace.beam:
-        if not model.has_cross_attention:
-            assert h.cross_weights is None
-        else:
-            assert h.cross_weights.shape == (len(h.tokens), *layers_heads(model), len(trace.src_tokens))
+        assert h.cross_weights.shape == (len(h.tokens), *layers_heads(attn_model), len(trace.src_tokens))
 
 
-def test_each_beam_hypothesis_has_the_cross_weights_of_its_own_tokens(model):
-    if not model.has_cross_attention:
-        pytest.skip("the plain LSTM has no cross-attention")
+def test_plain_lstm_beam_hypotheses_have_no_cross_weights():
+    trace = seq2seq.decode(tiny_model("lstm"), TEXT, "beam", beam=4, max_len=6)
+    assert len(trace.beam) == 4
+    assert [h.cross_weights for h in trace.beam] == [None] * 4
+
+
+def test_each_beam_hypothesis_has_the_cross_weights_of_its_own_tokens(attn_model):
+    model = attn_model
     trace = seq2seq.decode(model, TEXT, "beam", beam=4, max_len=6)
     for h in trace.beam:
         alone = seq2seq.decode(model, TEXT, prefix=h.tokens, max_len=len(h.tokens))
@@ -328,15 +347,12 @@ def test_whatif_keeps_the_traces_max_len(model):
     assert new.steps <= 6
 
 
-def test_whatif_after_the_end_never_drops_the_token(model):
-    """Forcing at step == steps of a trace that ended with </s>: either refuse or put the token there."""
+def test_whatif_after_the_end_is_refused_rather_than_dropping_the_token(model):
+    """Forcing at step == steps of a trace that ended with </s>: there is no step to put the token at."""
     trace = seq2seq.decode(model, TEXT, "forced", target=TARGET)
     assert trace.tgt_tokens[-1] == "</s>"
-    try:
-        new = seq2seq.whatif(model, trace, trace.steps, "7")
-    except ValueError:
-        return
-    assert new.steps > trace.steps and new.tgt_tokens[trace.steps] == "7"
+    with pytest.raises(ValueError, match="outside the decode"):
+        seq2seq.whatif(model, trace, trace.steps, "7")
 
 
 @pytest.mark.parametrize("step", [-1, 100])
@@ -352,6 +368,14 @@ def test_whatif_outside_the_decode_raises(model, trace, step):
 def test_decode_rejects_bad_arguments(model, kw):
     with pytest.raises(ValueError):
         seq2seq.decode(model, TEXT, **kw)
+
+
+def test_decode_stops_at_the_models_max_target_len():
+    model = tiny_model("transformer", max_len=12)  # positions 0..11
+    assert model.max_target_len == 12
+    assert seq2seq.decode(model, SHORT, max_len=50).steps == 12  # the untrained model does not stop by itself
+    with pytest.raises(ValueError, match="limit of 12 tokens"):
+        seq2seq.decode(model, SHORT, "forced", target="2018-05-09-2018")
 
 
 # --- JSON and immutability --------------------------------------------------------------
@@ -371,10 +395,6 @@ def test_trace_to_json_is_valid_json_with_the_documented_shapes(model):
         assert np.array(d["enc_self_weights"], dtype=float).shape == (cfg.enc_layers, cfg.heads, S, S)
         assert np.array(d["dec_self_scores"], dtype=float).shape == (cfg.dec_layers, cfg.heads, T, T)
         assert np.array(d["causal_mask"]).shape == (T, T)
-
-
-def test_to_json_function_equals_the_method(trace):
-    assert seq2seq.to_json(trace) == trace.to_json()
 
 
 def test_trace_from_dict_round_trips_tokens_and_arrays(model):

@@ -68,10 +68,8 @@ def test_only_the_plain_lstm_lacks_cross_attention(arch):
     assert ("cross_scores" in attns[0]) == model.has_cross_attention
 
 
-def test_step_cross_attention_has_shape_batch_layers_heads_source(arch):
-    model = tiny_model(arch)
-    if not model.has_cross_attention:
-        pytest.skip("the plain LSTM has no cross-attention (checked above)")
+def test_step_cross_attention_has_shape_batch_layers_heads_source(attn_arch):
+    model = tiny_model(attn_arch)
     src, mask = sources(model, LONG, SHORT)
     _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
     layers, heads = attention_dims(model)
@@ -80,13 +78,18 @@ def test_step_cross_attention_has_shape_batch_layers_heads_source(arch):
         assert attn["cross_scores"].shape == (2, layers, heads, src.size(1))
 
 
-def test_step_decoder_self_attention_grows_one_key_per_step(arch):
-    model = tiny_model(arch)
+@pytest.mark.parametrize("rnn", ["lstm", "lstm-attn"])
+def test_rnn_step_has_no_self_attention(rnn):
+    model = tiny_model(rnn)
     src, mask = sources(model, LONG, SHORT)
     _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
-    if arch != "transformer":
-        assert all("self_weights" not in a for a in attns)
-        return
+    assert all(not any(key.startswith("self_") for key in a) for a in attns)
+
+
+def test_transformer_step_decoder_self_attention_grows_one_key_per_step():
+    model = tiny_model("transformer")
+    src, mask = sources(model, LONG, SHORT)
+    _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
     cfg = model.config
     for t, attn in enumerate(attns):
         assert attn["self_weights"].shape == (2, cfg.dec_layers, cfg.heads, t + 1)
@@ -101,6 +104,34 @@ def test_transformer_encoder_self_attention_has_shape_batch_layers_heads_source_
     S, cfg = src.size(1), model.config
     assert memory["enc_self_weights"].shape == (2, cfg.enc_layers, cfg.heads, S, S)
     assert memory["enc_self_scores"].shape == (2, cfg.enc_layers, cfg.heads, S, S)
+    dk = cfg.d_model // cfg.heads
+    assert memory["enc_self_q"].shape == memory["enc_self_k"].shape == (2, cfg.enc_layers, cfg.heads, S, dk)
+    assert memory["cross_keys"].shape == (2, cfg.dec_layers, cfg.heads, S, dk)
+
+
+@pytest.mark.parametrize("rnn", ["lstm", "lstm-attn"])
+def test_rnn_memory_has_the_encoder_states(rnn):
+    model = tiny_model(rnn)
+    src, mask = sources(model, LONG, SHORT)
+    with torch.no_grad():
+        memory = model.encode(src, mask)
+    assert memory["enc_states"].shape == (2, src.size(1), model.config.hidden)
+    assert torch.equal(memory["src_mask"], mask)
+
+
+def test_every_memory_entry_is_a_batch_first_tensor(arch):
+    """decode repeats the memory's rows for the beam, whatever the keys."""
+    model = tiny_model(arch)
+    src, mask = sources(model, LONG, SHORT)
+    with torch.no_grad():
+        memory = model.encode(src, mask)
+    assert "src_mask" in memory
+    assert {k: (torch.is_tensor(v) and v.size(0)) for k, v in memory.items()} == {k: 2 for k in memory}
+
+
+def test_max_target_len_is_the_transformers_positional_limit_and_none_for_rnns(arch):
+    model = tiny_model(arch, **({"max_len": 40} if arch == "transformer" else {}))
+    assert model.max_target_len == (40 if arch == "transformer" else None)
 
 
 def test_plain_lstm_step_gives_the_same_context_vector_every_step():
@@ -114,10 +145,8 @@ def test_plain_lstm_step_gives_the_same_context_vector_every_step():
     assert not torch.equal(first[0], first[1])  # but each sentence has its own
 
 
-def test_step_cross_weights_rows_sum_to_one(arch):
-    model = tiny_model(arch)
-    if not model.has_cross_attention:
-        pytest.skip("the plain LSTM has no cross-attention")
+def test_step_cross_weights_rows_sum_to_one(attn_arch):
+    model = tiny_model(attn_arch)
     src, mask = sources(model, LONG, SHORT)
     _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
     for attn in attns:
@@ -156,10 +185,8 @@ def test_forward_earlier_logits_ignore_later_target_tokens(arch):
     assert not torch.allclose(after[:, j], before[:, j])  # the changed position itself does see it
 
 
-def test_step_cross_weights_on_padding_are_exactly_zero(arch):
-    model = tiny_model(arch)
-    if not model.has_cross_attention:
-        pytest.skip("the plain LSTM has no cross-attention")
+def test_step_cross_weights_on_padding_are_exactly_zero(attn_arch):
+    model = tiny_model(attn_arch)
     src, mask = sources(model, LONG, SHORT)
     assert not mask[1].all()  # the short sentence is padded
     _, attns = run_steps(model, src, mask, teacher_input(model, batch=2))
