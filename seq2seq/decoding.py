@@ -2,160 +2,26 @@
 forced (teacher forcing) and what-if (force a token at step t, then go on).
 
 Decode once, keep the trace: stepping through a decode indexes into it and
-never runs the model again.
+never runs the model again. The Trace and its format: seq2seq/trace.py.
 """
 
 from __future__ import annotations
 
-import json
-import math
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from .batching import pad
-from .tokenize import BOS, BOS_ID, EOS, EOS_ID, PAD_ID
+from .tokenize import BOS, BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
+from .trace import STOPS, Hypothesis, Trace, frozen
 
 STRATEGIES = ("greedy", "beam", "sample", "forced")
+NEVER_WRITTEN = (PAD_ID, BOS_ID, UNK_ID)  # special tokens no strategy chooses (a forced token may be <unk>)
 MAX_SOURCE_TOKENS = 100  # longer inputs are cut (trace.truncated says so)
 
 
-@dataclass(frozen=True)
-class Hypothesis:
-    """One finished beam hypothesis. cross_weights: (steps, layers, heads, src) or None."""
-
-    tokens: list[str]
-    logprob: float
-    score: float  # logprob / steps ** length_penalty, what the beam ranks by
-    cross_weights: np.ndarray | None = None
-
-
-@dataclass(frozen=True)
-class Trace:
-    """Everything one decode produced. S source tokens, T output steps.
-
-    Source side
-        src_tokens    list[str] (S)   tokenised input; the last is "</s>" (end marker)
-        src_unknown   list[bool] (S)  True where the word is not in the vocabulary (<unk>)
-        src_mask      (S,) bool       True on real tokens (all True for one sentence)
-        truncated     bool            the input was cut to MAX_SOURCE_TOKENS
-    Output side, one row per step t = 0..T-1
-        tgt_tokens    list[str] (T)   chosen tokens; the last is "</s>" if the model stopped
-        dec_inputs    list[str] (T)   token fed at step t: "<s>" then tgt_tokens[:-1]
-        probs         (T,)            probability of the chosen token
-        topk_tokens   list[list[str]] (T, k) the k most likely tokens, best first
-        topk_probs    (T, k)
-        forced        list[bool] (T)  the token was forced (forced strategy or what-if)
-    Attention (None where the architecture has none)
-        cross_weights (T, layers, heads, S)  softmax weights alpha_{t,i}; rows sum to 1
-        cross_scores  (T, layers, heads, S)  pre-softmax scores e_{t,i}, before masking
-        enc_self_weights / enc_self_scores (layers, heads, S, S)     Transformer only
-        dec_self_weights / dec_self_scores (layers, heads, T, T)     Transformer only;
-                      row t over dec_inputs[0..t]; cells above the diagonal are masked:
-                      weight 0, score NaN
-        causal_mask   (T, T) bool   True where step t may attend to position j (j <= t)
-    Queries and keys (Transformer only), d_k = d_model / heads; scores = q . k / sqrt(d_k)
-        enc_self_q / enc_self_k  (layers, heads, S, d_k)
-        dec_self_q / dec_self_k  (T, layers, heads, d_k)   query of step t; key of position t
-        cross_q (T, layers, heads, d_k);  cross_k (layers, heads, S, d_k)
-    States (RNNs; None for the Transformer except dec_states)
-        enc_states    (S, D)  encoder states h_i
-        dec_states    (T, D)  decoder states s_t
-        context       (T, D)  the context vector of step t: sum_i alpha_{t,i} h_i, or for the
-                      plain LSTM the one vector c every step receives
-    beam              list[Hypothesis] the final beam, best first (beam strategy only)
-    """
-
-    model: str
-    arch: str
-    task: str
-    device: str
-    strategy: str
-    params: dict
-    text: str
-    src_tokens: list
-    src_unknown: list
-    src_mask: np.ndarray
-    truncated: bool
-    tgt_tokens: list
-    dec_inputs: list
-    output: str
-    probs: np.ndarray
-    topk_tokens: list
-    topk_probs: np.ndarray
-    forced: list
-    logprob: float
-    cross_weights: np.ndarray | None = None
-    cross_scores: np.ndarray | None = None
-    enc_self_weights: np.ndarray | None = None
-    enc_self_scores: np.ndarray | None = None
-    dec_self_weights: np.ndarray | None = None
-    dec_self_scores: np.ndarray | None = None
-    causal_mask: np.ndarray | None = None
-    enc_states: np.ndarray | None = None
-    dec_states: np.ndarray | None = None
-    context: np.ndarray | None = None
-    enc_self_q: np.ndarray | None = None
-    enc_self_k: np.ndarray | None = None
-    dec_self_q: np.ndarray | None = None
-    dec_self_k: np.ndarray | None = None
-    cross_q: np.ndarray | None = None
-    cross_k: np.ndarray | None = None
-    beam: list = field(default_factory=list)
-
-    @property
-    def steps(self) -> int:
-        return len(self.tgt_tokens)
-
-    @property
-    def has_attention(self) -> bool:
-        return self.cross_weights is not None
-
-    def to_dict(self) -> dict:
-        """Plain JSON-ready dict (arrays as nested lists; NaN as None)."""
-        return {f.name: _plain(getattr(self, f.name)) for f in fields(self)}
-
-    def to_json(self, **kw) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, **kw)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Trace:
-        arrays = {f.name for f in fields(cls) if "ndarray" in str(f.type)}  # the fields typed np.ndarray
-        kw = {}
-        for f in fields(cls):
-            v = d.get(f.name)
-            if f.name in arrays and v is not None:
-                v = _frozen(np.array(v, dtype=bool if f.name in ("src_mask", "causal_mask") else np.float32))
-            elif f.name == "beam":
-                v = [Hypothesis(h["tokens"], h["logprob"], h["score"], _frozen(
-                    None if h["cross_weights"] is None else np.array(h["cross_weights"], np.float32)))
-                     for h in v or []]
-            kw[f.name] = v
-        return cls(**kw)
-
-
-def _plain(v):
-    if isinstance(v, np.ndarray):
-        return _plain(v.tolist()) if v.dtype.kind == "f" else v.tolist()
-    if isinstance(v, Hypothesis):
-        return {f.name: _plain(getattr(v, f.name)) for f in fields(v)}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    return v
-
-
 # --- decoding ----------------------------------------------------------------------
-
-def _frozen(a):
-    if a is not None:
-        a.setflags(write=False)
-    return a
-
 
 def _np(t):
     return t.detach().float().cpu().numpy()
@@ -228,10 +94,12 @@ def _step_limit(model, max_len, src_len, prefix_len):
     return max_len
 
 
-def _log_probs(logits, search):
-    """Step logits (n, V) -> log-probabilities (n, V) on the CPU to choose from."""
-    logits[:, PAD_ID] = float("-inf")  # never emit padding or a second <s>
-    logits[:, BOS_ID] = float("-inf")
+def _log_probs(logits, search, forced_id=None):
+    """Step logits (n, V) -> log-probabilities (n, V) on the CPU to choose from: padding, a
+    second <s> and <unk> are never chosen (unless <unk> is the forced token)."""
+    for i in NEVER_WRITTEN:
+        if i != forced_id:
+            logits[:, i] = float("-inf")
     if search.strategy == "sample":
         logits = logits / search.temperature
         if search.top_k:
@@ -279,9 +147,9 @@ def _search(model, memory, forced_ids, max_len, search):
             mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
         prev = torch.tensor([h.ids[-1] for h in active], device=device)
         logits, state, attn = model.step(prev, state, mem)
-        logp = _log_probs(logits, search)
-        probs = logp.exp()
         forced_id = forced_ids[t] if t < len(forced_ids) else None
+        logp = _log_probs(logits, search, forced_id)
+        probs = logp.exp()
         cands = _candidates(active, logp, probs, forced_id, search)
         active, ended = _extend(active, cands, attn, probs, search)
         finished += ended
@@ -350,12 +218,12 @@ def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
 def _stack(records, key):
     if not records or key not in records[0]:
         return None
-    return _frozen(np.stack([r[key] for r in records]))
+    return frozen(np.stack([r[key] for r in records]))
 
 
 def _first(memory, key):
     """Sentence 0 of a documented memory entry as a read-only array, or None if the model has none."""
-    return _frozen(_np(memory[key][0])) if key in memory else None
+    return frozen(_np(memory[key][0])) if key in memory else None
 
 
 def _decoder_self_attention(recs):
@@ -369,7 +237,7 @@ def _decoder_self_attention(recs):
     for t, r in enumerate(recs):
         weights[:, :, t, : t + 1] = r["self_weights"]
         scores[:, :, t, : t + 1] = r["self_scores"]
-    return _frozen(weights), _frozen(scores), _frozen(np.tril(np.ones((T, T), dtype=bool)))
+    return frozen(weights), frozen(scores), frozen(np.tril(np.ones((T, T), dtype=bool)))
 
 
 def _build_trace(model, text, strategy, source, memory, hyp, params):
@@ -381,13 +249,14 @@ def _build_trace(model, text, strategy, source, memory, hyp, params):
     return Trace(
         model=getattr(model, "name", model.arch), arch=model.arch, task=getattr(model, "task", ""),
         device=str(model.device), strategy=strategy, params=params, text=text,
-        src_tokens=src_tokens, src_unknown=src_unknown, src_mask=_frozen(np.ones(len(src_tokens), dtype=bool)),
+        src_tokens=src_tokens, src_unknown=src_unknown, src_mask=frozen(np.ones(len(src_tokens), dtype=bool)),
         truncated=truncated, tgt_tokens=tgt_tokens, dec_inputs=[BOS] + tgt_tokens[:-1],
         output=model.tgt_tok.detokenize(tgt_tokens),
-        probs=_frozen(np.array([r["prob"] for r in recs], dtype=np.float32)),
+        probs=frozen(np.array([r["prob"] for r in recs], dtype=np.float32)),
         topk_tokens=[itos(r["topk_ids"]) for r in recs],
-        topk_probs=_frozen(np.array([r["topk_probs"] for r in recs], dtype=np.float32)),
+        topk_probs=frozen(np.array([r["topk_probs"] for r in recs], dtype=np.float32)),
         forced=[r["forced"] for r in recs], logprob=float(hyp.logprob),
+        stopped="end" if tgt_tokens and tgt_tokens[-1] == EOS else "length",
         cross_weights=_stack(recs, "cross_weights"), cross_scores=_stack(recs, "cross_scores"),
         enc_self_weights=_first(memory, "enc_self_weights"), enc_self_scores=_first(memory, "enc_self_scores"),
         dec_self_weights=dec_self_w, dec_self_scores=dec_self_s, causal_mask=causal,
@@ -396,3 +265,6 @@ def _build_trace(model, text, strategy, source, memory, hyp, params):
         dec_self_q=_stack(recs, "self_query"), dec_self_k=_stack(recs, "self_key"),
         cross_q=_stack(recs, "cross_query"), cross_k=_first(memory, "cross_keys"),
     )
+
+
+__all__ = ["MAX_SOURCE_TOKENS", "NEVER_WRITTEN", "STOPS", "STRATEGIES", "Hypothesis", "Trace", "decode", "whatif"]

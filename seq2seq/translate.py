@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from .checkpoint import CheckpointError, load
-from .decoding import STRATEGIES, decode
+from .decoding import STOPS, STRATEGIES, decode
 
 
 def main(argv=None) -> int:
@@ -37,6 +37,8 @@ def main(argv=None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(trace.to_json() if args.json else trace.output)
+    if not trace.finished:  # in the JSON too, as "stopped": "length"
+        print(f"note: {STOPS['length']} ({trace.steps} steps)", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ import streamlit as st
 
 import seq2seq
 from seq2seq.analysis import KINDS, Gold, attention_stack, clamp_step, cross_matrix, gold_alignment, gold_overlap
-from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
+from seq2seq.decoding import MAX_SOURCE_TOKENS, STOPS, STRATEGIES
 
 from . import session
 from .keys import (
@@ -296,3 +296,10 @@ def source_notices(trace):
         st.warning(f"Not in the model's vocabulary (read as `<unk>`): {', '.join(md(t) for t in unknown)}. "
                    "They are marked red and with '?' in the charts.")
     st.caption(f"Source as the model reads it ({len(toks)} tokens + end marker): {shown}")
+
+
+def stop_notice(trace):
+    """Say so when a decode reached its step limit without writing </s>: its output is unfinished."""
+    if not trace.finished:
+        st.warning(f"The model {STOPS['length']}: it wrote {trace.steps} tokens (the limit for this input) and "
+                   "never the end marker </s>, so its output is cut off.")

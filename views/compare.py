@@ -68,6 +68,7 @@ for col, (arch, trace, error) in zip(cols, runs):
             continue
         s = min(t, trace.steps - 1)
         st.markdown(f"**Output:** {md(trace.output) or '(empty)'}")
+        widgets.stop_notice(trace)
         note = f" (finished at step {trace.steps - 1})" if t >= trace.steps else ""
         st.markdown(f"Step {s}{note}: {output_line(trace, s)}")
         st.metric("Probability of this token", f"{float(trace.probs[s]):.1%}")

@@ -49,6 +49,7 @@ trace = dec.trace
 
 widgets.branch_bar(P, dec)
 widgets.source_notices(trace)
+widgets.stop_notice(trace)
 st.divider()
 
 # --- what to look at ---------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -103,6 +104,17 @@ def test_step_page_default_view():
     assert at.query_params["strategy"] == "greedy" and at.query_params["step"] == "0"
     assert at.query_params["text"] == at.session_state[k("text")]
     assert at.download_button  # trace JSON and matrix CSV
+
+
+def test_step_page_says_when_a_decode_stopped_at_the_length_limit(monkeypatch):
+    decode = seq2seq.decode
+    at = start(STEP, model="reverse-lstm-attn", text="abc")
+    ok(at)
+    assert not [w for w in at.warning if "length limit" in w.value] or "</s>" not in at.session_state  # as decoded
+    monkeypatch.setattr(seq2seq, "decode", lambda *a, **kw: dataclasses.replace(decode(*a, **kw), stopped="length"))
+    at = start(STEP, model="reverse-lstm-attn", text="abcd")
+    ok(at)
+    assert [w for w in at.warning if "stopped at the length limit without finishing" in w.value]
 
 
 def test_step_type_decode_and_step_without_decoding_again(count_decodes):

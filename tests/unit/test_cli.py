@@ -82,6 +82,15 @@ def test_cli_main_prints_a_trace_for_every_arch(arch, tmp_path, capsys):
     assert (d["cross_weights"] is None) == (arch == "lstm")
 
 
+def test_cli_says_when_the_decode_stopped_at_the_length_limit(checkpoint_dir, capsys):
+    assert main(["--model", str(checkpoint_dir), "--strategy", "forced", "--target", "2018-05-09", "--max-len", "20",
+                 TEXT]) == 0
+    assert "length limit" not in capsys.readouterr().err  # a forced target ends with </s>
+    assert main(["--model", str(checkpoint_dir), "--max-len", "1", TEXT]) == 0
+    out = capsys.readouterr()
+    assert out.err.strip() == "note: stopped at the length limit without finishing (1 steps)" or out.out == "\n"
+
+
 BAD_OPTIONS = {
     "cuda-without-gpu": ["--device", "cuda"],
     "forced-without-target": ["--strategy", "forced"],

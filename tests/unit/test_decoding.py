@@ -13,7 +13,7 @@ from conftest import tiny_model
 
 import seq2seq
 from seq2seq.batching import pad
-from seq2seq.tokenize import BOS_ID, EOS_ID, PAD_ID
+from seq2seq.tokenize import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -30,7 +30,7 @@ def max_len_for(model, text):
 @torch.no_grad()
 def teacher_probs(model, text, tokens):
     """Feed `tokens` with encode / init_state / step and return, per step, the distribution decode
-    chooses from (T, V): the softmax of the logits without <pad> and <s>, which decode never emits."""
+    chooses from (T, V): the softmax of the logits without <pad>, <s> and <unk>, which decode never emits."""
     src, mask = pad([model.src_tok.encode(text) + [EOS_ID]])
     memory = model.encode(src, mask)
     state = model.init_state(memory)
@@ -38,7 +38,7 @@ def teacher_probs(model, text, tokens):
     for tok in tokens:
         logits, state, _ = model.step(torch.tensor([prev]), state, memory)
         logits = logits[0].clone()
-        logits[[PAD_ID, BOS_ID]] = float("-inf")
+        logits[[PAD_ID, BOS_ID, UNK_ID]] = float("-inf")
         rows.append(torch.softmax(logits, -1))
         prev = model.tgt_tok.stoi[tok]
     return torch.stack(rows)
@@ -286,6 +286,47 @@ def test_top_k_one_sampling_equals_greedy_when_the_model_prefers_bos(model):
     sampled = seq2seq.decode(model, TEXT, "sample", top_k=1, seed=3, max_len=8)
     assert "<s>" not in greedy.tgt_tokens
     assert sampled.tgt_tokens == greedy.tgt_tokens
+
+
+def prefer(model, token_id, by=100.0):
+    """Make the model's logits prefer `token_id` by `by` at every step (monkeypatching its step)."""
+    step = model.step
+
+    def preferring(prev, state, memory):
+        logits, state, attn = step(prev, state, memory)
+        logits = logits.clone()
+        logits[:, token_id] += by
+        return logits, state, attn
+
+    model.step = preferring
+
+
+@pytest.mark.parametrize("strategy, kw", [("greedy", {}), ("beam", {"beam": 3}), ("sample", {"seed": 1}),
+                                          ("sample", {"top_k": 2, "seed": 2})])
+@pytest.mark.parametrize("special", [PAD_ID, BOS_ID, UNK_ID])
+def test_no_strategy_writes_or_offers_a_special_token(model, strategy, kw, special):
+    prefer(model, special)
+    trace = seq2seq.decode(model, TEXT, strategy, max_len=8, **kw)
+    name = model.tgt_tok.itos[special]
+    assert name not in trace.tgt_tokens
+    assert not any(name in row for row in trace.topk_tokens)
+    assert all(name not in h.tokens for h in trace.beam)
+
+
+def test_a_forced_unknown_token_is_written_as_forced(model):
+    """Only forcing may put <unk> in a trace: a target with a character the model does not know."""
+    trace = seq2seq.decode(model, TEXT, "forced", target="2018-05-0€")
+    assert trace.tgt_tokens[-2] == "<unk>" and trace.forced[-2] and trace.probs[-2] > 0
+
+
+def test_the_trace_says_whether_the_decode_finished(model):
+    prefer(model, EOS_ID, by=-100.0)  # never ends by itself
+    capped = seq2seq.decode(model, TEXT, max_len=5)
+    assert capped.stopped == "length" and not capped.finished and capped.steps == 5
+    assert json.loads(capped.to_json())["stopped"] == "length"
+    prefer(model, EOS_ID, by=200.0)  # ends at once
+    ended = seq2seq.decode(model, TEXT, max_len=5)
+    assert ended.stopped == "end" and ended.finished and ended.tgt_tokens == ["</s>"]
 
 
 # --- forced decoding -------------------------------------------------------------------
