@@ -5,43 +5,50 @@
 
 from __future__ import annotations
 
-import json
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent / "checkpoints"
-ORDER = [f"{t}-{a}" for t in ("en-zh", "dates", "reverse") for a in ("lstm", "lstm-attn", "transformer")]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from seq2seq import checkpoint  # noqa: E402
+from seq2seq.tasks import TASKS  # noqa: E402
+
+ORDER = [f"{t}-{a}" for t in TASKS for a in ("lstm", "lstm-attn", "transformer")]
+
+
+def metrics_cells(task: str, metrics: dict | None) -> tuple[str, str]:
+    """(test metrics, by source length) cells from a metrics.json."""
+    if metrics is None or "metrics" not in metrics:
+        return "not evaluated", "—"
+    m = metrics["metrics"]
+    if task == "en-zh":
+        text, key = f"BLEU {m.get('bleu', '—')}, chrF {m.get('chrf', '—')}", "bleu"
+    else:
+        text, key = f"exact {m.get('exact', '—')} %, token acc {m.get('token_acc', '—')} %", "exact"
+        if "align_acc" in m:
+            text += f", attention on true source {m['align_acc']} %"
+    return text, ", ".join(f"{r['bucket']}: {r.get(key, '—')}" for r in metrics.get("by_length", []))
+
+
+def row(name: str) -> str:
+    if not (checkpoint.CHECKPOINTS / name / checkpoint.CONFIG).is_file():
+        return f"| `{name}` | — | not trained | — | — |"
+    try:
+        info = checkpoint.read_config(checkpoint.CHECKPOINTS / name)
+    except checkpoint.CheckpointError as e:
+        return f"| `{name}` | — | unreadable: {e.problem} | — | — |"
+    tr = info.get("train", {})
+    metric, lengths = metrics_cells(info.get("task", ""), checkpoint.read_metrics(checkpoint.CHECKPOINTS / name))
+    threads = tr.get("threads", "?")
+    trained = (f"{tr.get('epochs_run', '?')} epochs, {tr.get('minutes', '?')} min, {threads} "
+               f"thread{'' if threads == 1 else 's'}")
+    return (f"| [`{name}`](checkpoints/{name}/README.md) | {info.get('parameters', 0) / 1e6:.2f} M | {trained} "
+            f"| {metric} | {lengths} |")
 
 
 def main():
     rows = ["| model | params | trained | test metrics (greedy) | by source length |", "|---|---|---|---|---|"]
-    for name in ORDER:
-        folder = ROOT / name
-        if not (folder / "config.json").is_file():
-            rows.append(f"| `{name}` | — | not trained | — | — |")
-            continue
-        info = json.loads((folder / "config.json").read_text())
-        tr = info.get("train", {})
-        mpath = folder / "metrics.json"
-        if mpath.is_file():
-            m = json.loads(mpath.read_text())
-            mm = m["metrics"]
-            if info["task"] == "en-zh":
-                metric = f"BLEU {mm['bleu']}, chrF {mm['chrf']}"
-                key = "bleu"
-            else:
-                metric = f"exact {mm['exact']} %, token acc {mm['token_acc']} %"
-                if "align_acc" in mm:
-                    metric += f", attention on true source {mm['align_acc']} %"
-                key = "exact"
-            lengths = ", ".join(f"{r['bucket']}: {r[key]}" for r in m["by_length"])
-        else:
-            metric, lengths = "not evaluated", "—"
-        threads = tr.get("threads", "?")
-        trained = (f"{tr.get('epochs_run', '?')} epochs, {tr.get('minutes', '?')} min, {threads} "
-                   f"thread{'' if threads == 1 else 's'}")
-        rows.append(f"| [`{name}`](checkpoints/{name}/README.md) | {info['parameters'] / 1e6:.2f} M | {trained} "
-                    f"| {metric} | {lengths} |")
-    print("\n".join(rows))
+    print("\n".join(rows + [row(name) for name in ORDER]))
 
 
 if __name__ == "__main__":

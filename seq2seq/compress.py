@@ -5,7 +5,8 @@
 
 import argparse
 
-from .checkpoint import DTYPES, convert
+from .checkpoint import convert
+from .weights import DTYPES
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(prog="python -m seq2seq.compress", description=__doc__.splitlines()[0])

@@ -1,5 +1,6 @@
-"""Corpora and tasks: Tatoeba English->Chinese with its fixed split, and two
-generated tasks whose true alignment is known (dates, reverse).
+"""Corpora: Tatoeba English->Chinese with its fixed split, and the two generated
+tasks whose true alignment is known (dates, reverse). The tasks' labels, credits and
+length buckets are in seq2seq.tasks.
 
 An `Example` is (src, tgt, align); `align[j]` lists the source token positions
 output token j comes from (empty where no source token does, e.g. '-' in a
@@ -8,7 +9,6 @@ date), or `align` is None where the alignment is unknown (en-zh).
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import hashlib
 import os
@@ -16,7 +16,8 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-TASKS = ("en-zh", "dates", "reverse")
+from .tasks import TASKS
+
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cmn-eng.tsv"
 
 
@@ -80,9 +81,11 @@ def load_tatoeba(path) -> dict[str, list[Example]]:
 
 # --- dates -------------------------------------------------------------------
 
-MONTHS = list(calendar.month_name)[1:]
-MONTHS_ABBR = list(calendar.month_abbr)[1:]
-WEEKDAYS = list(calendar.day_name)
+# English names, whatever the locale (calendar.month_name follows LC_TIME): the generated data never changes.
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+MONTHS_ABBR = [m[:3] for m in MONTHS]
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 
 
 def _ordinal(n: int) -> str:
@@ -191,7 +194,7 @@ def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset(), repeat:
     return out
 
 
-# --- tasks ---------------------------------------------------------------------
+# --- tasks: tokenizers and the generated training sets ---------------------------
 
 # Tokenizer settings per task: (source, target) keyword arguments for Tokenizer.build.
 TOKENIZERS = {
@@ -199,22 +202,6 @@ TOKENIZERS = {
     "dates": ({"kind": "char", "lower": False, "keep_spaces": True}, {"kind": "char"}),
     "reverse": ({"kind": "char"}, {"kind": "char"}),
 }
-
-# Length buckets for the quality-by-length table: on source words (en-zh) or tokens.
-BUCKETS = {
-    "en-zh": [(1, 4), (5, 7), (8, 10), (11, 999)],
-    "dates": [(1, 12), (13, 18), (19, 24), (25, 999)],
-    "reverse": [(1, 10), (11, 20), (21, 30), (31, 40)],
-}
-
-
-def source_length(task: str, src: str) -> int:
-    return len(src.split()) if task == "en-zh" else len(src)
-
-
-def bucket_name(lo: int, hi: int) -> str:
-    return f"{lo}+" if hi >= 999 else f"{lo}-{hi}"
-
 
 # The generated training sets, by default: how many pairs, and (reverse) how often a letter repeats
 # the one before and what share of sequences repeat a short unit. Dev and test never change:

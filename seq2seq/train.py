@@ -2,7 +2,11 @@
 
 Evaluates on dev after every epoch, keeps the best checkpoint in DIR, stops
 early, logs one JSON line per epoch (DIR/train_log.jsonl), and resumes after a
-kill from the last completed epoch (DIR/.resume/, never half-written).
+kill from the last completed epoch (DIR/.resume/, never half-written). The
+checkpoint's config.json records the recipe, the time and the machine it ran on.
+
+    from seq2seq.train import TrainConfig, train
+    train(TrainConfig(task="reverse", arch="lstm-attn", out="checkpoints/my-reverse", minutes=5))
 """
 
 from __future__ import annotations
@@ -10,10 +14,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
+import platform
 import random
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
@@ -23,8 +29,9 @@ from tqdm import tqdm
 
 from . import checkpoint
 from .batching import greedy_batch, pad
-from .data import TASKS, TOKENIZERS, TRAIN_DATA, find_corpus, load_task, sha256
+from .data import TOKENIZERS, TRAIN_DATA, Example, find_corpus, load_task, sha256
 from .models import REGISTRY, build_model
+from .tasks import TASKS
 from .tokenize import BOS_ID, EOS_ID, PAD_ID, Tokenizer
 
 # Hyper-parameters per (task, arch): model config, batch size, peak learning rate.
@@ -47,7 +54,36 @@ DEFAULTS = {
                                    batch=128, lr=2e-3, warmup=100),
     ("reverse", "lstm"): dict(config=dict(emb=64, hidden=256, dropout=0.1), batch=128, lr=2e-3, warmup=100),
 }
-MAX_TRAIN_LEN = 60
+MAX_TRAIN_LEN = 60  # longer pairs (ids, with EOS / BOS) are left out of training
+
+
+@dataclass
+class TrainConfig:
+    """One training run; `python -m seq2seq.train` fills it from its options."""
+
+    task: str  # en-zh, dates or reverse
+    arch: str  # a key of seq2seq.models.REGISTRY
+    out: str | Path  # the checkpoint folder to write, and to resume from
+    data: str | None = None  # en-zh corpus (cmn-eng.tsv); None: $ATTENTION_LAB_DATA or ../shared/data
+    epochs: int = 30  # at most this many epochs
+    minutes: float | None = None  # start no new epoch after this much training time
+    patience: int = 4  # stop after this many epochs without a better dev score
+    device: str = "auto"  # auto | cpu | cuda | mps
+    seed: int = 1  # weights and batch order
+    threads: int | None = None  # torch CPU threads; None: torch's default
+    model: dict = field(default_factory=dict)  # model config fields over DEFAULTS[(task, arch)]["config"]
+    lr: float | None = None  # peak learning rate; None: DEFAULTS
+    batch: int | None = None  # sentence pairs per batch; None: DEFAULTS
+    warmup: int | None = None  # linear warm-up steps before the inverse square-root decay; None: DEFAULTS
+    train_size: int | None = None  # generated tasks: training pairs to generate; None: data.TRAIN_DATA
+    half: bool | None = None  # store weights as float16; None: above 2.5 M parameters (folders under 12 MB)
+    quiet: bool = False  # no progress bar
+    command: str | None = None  # the command line, recorded in config.json (main() sets it)
+
+    def recipe(self) -> dict:
+        """lr, batch and warmup: the ones given, else the task's and architecture's defaults."""
+        defaults = DEFAULTS[(self.task, self.arch)]
+        return {k: getattr(self, k) or defaults[k] for k in ("lr", "batch", "warmup")}
 
 
 def encode_src(tok: Tokenizer, text: str) -> list[int]:
@@ -109,105 +145,150 @@ def _load_resume(folder: Path, model, opt):
     return meta
 
 
-def train(task, arch, out, data=None, epochs=30, device="auto", seed=1, minutes=None, patience=4,
-          threads=None, config_overrides=None, quiet=False, train_limit=None, half=None, lr=None, batch=None,
-          warmup=None, train_size=None):
-    if threads:
-        torch.set_num_threads(threads)
-    torch.manual_seed(seed)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    hp = {**DEFAULTS[(task, arch)], **{k: v for k, v in dict(lr=lr, batch=batch, warmup=warmup).items() if v}}
-    if train_size and task == "en-zh":
-        raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
-    splits = load_task(task, data, train_size=train_size)
-    train_ex = splits["train"][:train_limit] if train_limit else splits["train"]
+def lr_at(step: int, peak: float, warmup: int) -> float:
+    """Linear warm-up to `peak`, then inverse square-root decay."""
+    step = max(step, 1)
+    return peak * min(step / warmup, math.sqrt(warmup / step))
+
+
+def machine(device: torch.device) -> dict:
+    """The machine training runs on, as the config records it."""
+    cpu = platform.processor() or platform.machine()
+    try:  # Linux names the CPU model; platform only says "x86_64" there
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            cpu = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), cpu)
+    except OSError:
+        pass
+    name = (f"cuda:{torch.cuda.get_device_name(device)}" if device.type == "cuda"
+            else str(device.type))  # "cuda:NVIDIA H100 80GB HBM3", "cpu", "mps"
+    return {"cpu": cpu, "cores": os.cpu_count(), "threads": torch.get_num_threads(), "device": name,
+            "python": platform.python_version(), "torch": torch.__version__}
+
+
+@dataclass
+class Run:
+    """What a training run works with, built once from its TrainConfig."""
+
+    cfg: TrainConfig
+    model: torch.nn.Module
+    opt: torch.optim.Optimizer
+    pairs: list  # (source ids, target ids) within MAX_TRAIN_LEN
+    dev: list[Example]
+    record: dict  # config.json's "train" record of every checkpoint this run saves
+    data: dict  # config.json's "data" and "data_sha256"
+
+
+def _tokenizers(task: str, train_ex: list[Example]) -> tuple[Tokenizer, Tokenizer]:
     src_args, tgt_args = TOKENIZERS[task]
-    src_tok = Tokenizer.build((e.src for e in train_ex), **src_args)
-    tgt_tok = Tokenizer.build((e.tgt for e in train_ex), **tgt_args)
-    config = {**hp["config"], **(config_overrides or {}), "src_vocab": len(src_tok), "tgt_vocab": len(tgt_tok)}
-    dev = checkpoint.resolve_device(device)
-    model = build_model(arch, **config).to(dev)
+    return (Tokenizer.build((e.src for e in train_ex), **src_args),
+            Tokenizer.build((e.tgt for e in train_ex), **tgt_args))
+
+
+def prepare(cfg: TrainConfig) -> Run:
+    """Data, tokenizers, model and optimizer of a run, and what its checkpoints will record."""
+    if cfg.train_size and cfg.task == "en-zh":
+        raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
+    hp, splits = cfg.recipe(), load_task(cfg.task, cfg.data, train_size=cfg.train_size)
+    src_tok, tgt_tok = _tokenizers(cfg.task, splits["train"])
+    device = checkpoint.resolve_device(cfg.device)
+    try:
+        model = build_model(cfg.arch, **{**DEFAULTS[(cfg.task, cfg.arch)]["config"], **cfg.model,
+                                         "src_vocab": len(src_tok), "tgt_vocab": len(tgt_tok)}).to(device)
+    except TypeError as e:  # an unknown field in --config, or not a JSON object
+        raise ValueError(f"bad model config {cfg.model!r} ({e})") from None
     model.src_tok, model.tgt_tok = src_tok, tgt_tok
     opt = torch.optim.Adam(model.parameters(), lr=hp["lr"], betas=(0.9, 0.98), eps=1e-9)
-    warmup = hp["warmup"]
-
-    def lr_at(step):  # linear warm-up, then inverse square-root decay
-        step = max(step, 1)
-        return hp["lr"] * min(step / warmup, math.sqrt(warmup / step))
-
-    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=0.1 if task == "en-zh" else 0.0)
-    pairs = [(encode_src(src_tok, e.src), [BOS_ID] + tgt_tok.encode(e.tgt) + [EOS_ID]) for e in train_ex]
+    pairs = [(encode_src(src_tok, e.src), [BOS_ID] + tgt_tok.encode(e.tgt) + [EOS_ID]) for e in splits["train"]]
     pairs = [p for p in pairs if len(p[0]) <= MAX_TRAIN_LEN and len(p[1]) <= MAX_TRAIN_LEN]
+    generated = {**TRAIN_DATA.get(cfg.task, {}), **({"size": cfg.train_size} if cfg.train_size else {})}
+    record = {"seed": cfg.seed, "device": str(device), "threads": torch.get_num_threads(),
+              "train_pairs": len(pairs), "command": cfg.command, **hp, "generated": generated or None,
+              "machine": machine(device)}
+    corpus = find_corpus(cfg.data) if cfg.task == "en-zh" else None
+    data = {"data": corpus.name if corpus else f"generated ({cfg.task})",
+            "data_sha256": sha256(corpus) if corpus else None}
+    return Run(cfg, model, opt, pairs, splits["dev"], record, data)
 
-    resume = out / ".resume"
+
+def train_epoch(run: Run, epoch: int, meta: dict) -> tuple[float, int]:
+    """One pass over the training pairs in length-bucketed batches; (mean token loss, tokens)."""
+    cfg, model, opt, hp = run.cfg, run.model, run.opt, run.cfg.recipe()
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=0.1 if cfg.task == "en-zh" else 0.0)
+    t0, total, ntok = time.time(), 0.0, 0
+    bar = tqdm(batches(run.pairs, hp["batch"], random.Random(cfg.seed * 1000 + epoch)), disable=cfg.quiet,
+               desc=f"{cfg.task}-{cfg.arch} epoch {epoch}", mininterval=2 if sys.stderr.isatty() else 60,
+               file=sys.stderr)
+    for batch in bar:
+        src, src_mask = pad([p[0] for p in batch], model.device)
+        tgt, _ = pad([p[1] for p in batch], model.device)
+        meta["step"] += 1
+        for g in opt.param_groups:
+            g["lr"] = lr_at(meta["step"], hp["lr"], hp["warmup"])
+        logits = model(src, src_mask, tgt[:, :-1])  # (B, T, V)
+        loss = loss_fn(logits.reshape(-1, logits.size(-1)), tgt[:, 1:].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        n = int((tgt[:, 1:] != PAD_ID).sum())
+        total, ntok = total + loss.item() * n, ntok + n
+        bar.set_postfix(loss=f"{total / ntok:.3f}", tok_s=f"{ntok / (time.time() - t0):.0f}", refresh=False)
+    return total / max(ntok, 1), ntok
+
+
+def _resume(run: Run, out: Path) -> dict:
+    """The state after the last completed epoch (from out/.resume), or a fresh start."""
     meta = {"epoch": 0, "step": 0, "best": -1.0, "bad_epochs": 0, "seconds": 0.0}
-    if (resume / "state.json").is_file():
-        meta = _load_resume(resume, model, opt)
+    if (out / checkpoint.RESUME / "state.json").is_file():
+        meta = _load_resume(out / checkpoint.RESUME, run.model, run.opt)
         print(f"resuming {out} after epoch {meta['epoch']} (best dev {meta['best']:.2f})", file=sys.stderr)
-    log_path = out / "train_log.jsonl"
-    if meta["epoch"] == 0 and log_path.exists():
-        log_path.unlink()
-    corpus = find_corpus(data) if task == "en-zh" else None
-    cmd = "python -m seq2seq.train " + " ".join(sys.argv[1:]) if sys.argv[0].endswith("train.py") else None
-    data_meta = {"data": corpus.name if corpus else f"generated ({task})",
-                 "data_sha256": sha256(corpus) if corpus else None}
-    if half is None:
-        half = model.num_parameters() > 2_500_000  # keep folders under 12 MB
-    model.train()
-    while meta["epoch"] < epochs and meta["bad_epochs"] < patience:
-        if minutes and meta["seconds"] > minutes * 60:
-            print(f"time budget of {minutes} min reached", file=sys.stderr)
+    elif (out / checkpoint.TRAIN_LOG).exists():
+        (out / checkpoint.TRAIN_LOG).unlink()  # a fresh start: the old log belongs to another run
+    return meta
+
+
+def _finish(out: Path, model, meta: dict):
+    """Record the whole run's time and epochs in the kept checkpoint's config."""
+    info = checkpoint.read_config(out)
+    info["train"].update(minutes=round(meta["seconds"] / 60, 1), epochs_run=meta["epoch"],
+                         best_dev=round(meta["best"], 2), torch=torch.__version__, config_used=asdict(model.config))
+    checkpoint.write_json(out / checkpoint.CONFIG, info)
+
+
+def train(cfg: TrainConfig) -> dict:
+    """Train until `epochs`, `minutes` or `patience` runs out; returns the final resume state."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    torch.manual_seed(cfg.seed)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    run = prepare(cfg)
+    half = cfg.half if cfg.half is not None else run.model.num_parameters() > 2_500_000  # folders under 12 MB
+    meta = _resume(run, out)
+    run.model.train()
+    while meta["epoch"] < cfg.epochs and meta["bad_epochs"] < cfg.patience:
+        if cfg.minutes and meta["seconds"] > cfg.minutes * 60:
+            print(f"time budget of {cfg.minutes} min reached", file=sys.stderr)
             break
-        epoch = meta["epoch"] + 1
-        t0 = time.time()
-        rng = random.Random(seed * 1000 + epoch)
-        total, ntok = 0.0, 0
-        bar = tqdm(batches(pairs, hp["batch"], rng), desc=f"{task}-{arch} epoch {epoch}", disable=quiet,
-                   mininterval=2 if sys.stderr.isatty() else 60, file=sys.stderr)
-        for batch in bar:
-            src, src_mask = pad([p[0] for p in batch], dev)
-            tgt, _ = pad([p[1] for p in batch], dev)
-            meta["step"] += 1
-            for g in opt.param_groups:
-                g["lr"] = lr_at(meta["step"])
-            logits = model(src, src_mask, tgt[:, :-1])  # (B, T, V)
-            loss = loss_fn(logits.reshape(-1, logits.size(-1)), tgt[:, 1:].reshape(-1))
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            n = int((tgt[:, 1:] != PAD_ID).sum())
-            total, ntok = total + loss.item() * n, ntok + n
-            bar.set_postfix(loss=f"{total / ntok:.3f}", tok_s=f"{ntok / (time.time() - t0):.0f}", refresh=False)
-        score = dev_score(model, task, splits["dev"])
+        epoch, t0 = meta["epoch"] + 1, time.time()
+        loss, ntok = train_epoch(run, epoch, meta)
+        score = dev_score(run.model, cfg.task, run.dev)
         seconds = time.time() - t0
         meta["seconds"] += seconds
         improved = score > meta["best"]
         if improved:
             meta["best"], meta["bad_epochs"] = score, 0
-            checkpoint.save(model, out, task=task, half=half, **data_meta,
-                            train={"epochs": epoch, "seed": seed, "device": str(dev),
-                                   "threads": torch.get_num_threads(), "train_pairs": len(pairs), "command": cmd,
-                                   "lr": hp["lr"], "batch": hp["batch"], "warmup": hp["warmup"],
-                                   "generated": {**TRAIN_DATA.get(task, {}), **({"size": train_size} if train_size
-                                                                                 else {})} or None})
+            checkpoint.save(run.model, out, task=cfg.task, half=half, **run.data, train={"epochs": epoch, **run.record})
         else:
             meta["bad_epochs"] += 1
-        row = {"epoch": epoch, "train_loss": round(total / ntok, 4), "dev_" + ("bleu" if task == "en-zh" else "exact"):
-               round(score, 2), "lr": lr_at(meta["step"]), "seconds": round(seconds, 1),
-               "tokens_per_s": round(ntok / seconds), "best": improved}
-        with open(log_path, "a") as f:
-            f.write(json.dumps(row) + "\n")
+        row = {"epoch": epoch, "train_loss": round(loss, 4), "dev_" + ("bleu" if cfg.task == "en-zh" else "exact"):
+               round(score, 2), "lr": lr_at(meta["step"], run.record["lr"], run.record["warmup"]),
+               "seconds": round(seconds, 1), "tokens_per_s": round(ntok / seconds), "best": improved}
+        checkpoint.append_train_log(out, row)
         print(json.dumps(row), file=sys.stderr, flush=True)
         meta["epoch"] = epoch
-        _save_resume(resume, model, opt, meta)
-    # Record the total training time in the kept checkpoint's config.
-    info = checkpoint.read_config(out)
-    info["train"].update(minutes=round(meta["seconds"] / 60, 1), epochs_run=meta["epoch"],
-                         best_dev=round(meta["best"], 2), torch=torch.__version__,
-                         config_used={k: v for k, v in asdict(model.config).items()})
-    checkpoint.write_json(out / checkpoint.CONFIG, info)
+        _save_resume(out / checkpoint.RESUME, run.model, run.opt, meta)
+    _finish(out, run.model, meta)
     return meta
 
 
@@ -223,17 +304,16 @@ def main(argv=None):
     p.add_argument("--device", default="auto")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--threads", type=int, help="torch CPU threads")
-    p.add_argument("--config", type=json.loads, help="JSON object overriding model config fields")
+    p.add_argument("--config", type=json.loads, default={}, help="JSON object overriding model config fields")
     p.add_argument("--lr", type=float, help="peak learning rate (default: per task and architecture)")
     p.add_argument("--batch", type=int, help="sentence pairs per batch (default: per task and architecture)")
     p.add_argument("--warmup", type=int, help="warm-up steps (default: per task and architecture)")
     p.add_argument("--train-size", type=int, help="generated tasks: how many training pairs to generate")
-    args = p.parse_args(argv)
+    args = vars(p.parse_args(argv))
+    args["model"] = args.pop("config")
+    command = "python -m seq2seq.train " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
-        train(args.task, args.arch, args.out, data=args.data, epochs=args.epochs, device=args.device,
-              seed=args.seed, minutes=args.minutes, patience=args.patience, threads=args.threads,
-              config_overrides=args.config, lr=args.lr, batch=args.batch, warmup=args.warmup,
-              train_size=args.train_size)
+        train(TrainConfig(**args, command=command))
     except (FileNotFoundError, ValueError, checkpoint.CheckpointError) as e:
         print(f"error: {e}", file=sys.stderr)
         sys.exit(2)

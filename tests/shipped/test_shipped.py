@@ -52,6 +52,17 @@ def test_shipped_checkpoint_loads_and_decodes(name):
     assert sum(p.stat().st_size for p in folder.iterdir() if p.is_file()) <= 12 * 2**20
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_shipped_cards_are_what_the_card_generator_writes(name):
+    """The README.md of each folder is seq2seq.card's text from its other files: regenerate the
+    cards (`seq2seq.card.write_card`) when the generator changes."""
+    from seq2seq.card import card_text
+
+    card = (SHIPPED / name / "README.md").read_text(encoding="utf-8")
+    assert card == card_text(SHIPPED / name)
+    assert "2-core machine" not in card  # the shipped configs have no machine record: the card must not guess
+
+
 def test_shipped_checkpoints_fit_the_budget():
     total = sum(p.stat().st_size for n in NAMES for p in (SHIPPED / n).glob("*") if p.is_file())
     assert total <= 50 * 2**20

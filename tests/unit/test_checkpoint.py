@@ -1,5 +1,6 @@
 """Checkpoint folders: save / load round trip (fp32 and fp16), every broken-folder case
-raising CheckpointError that names the file, listing, no pickle, and device choice."""
+raising CheckpointError that names the file (hostile config.json included), listing, no
+pickle, device choice, and the readers of the other files, which read a broken file as None."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from conftest import make_tiny_checkpoints, tiny_model
 from safetensors import safe_open
 
 import seq2seq
+from seq2seq import checkpoint
 from seq2seq.tokenize import Tokenizer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -291,3 +293,125 @@ def test_int8_checkpoint_is_smaller_and_convert_keeps_it_loadable(tmp_path):
     convert(tmp_path / "m", "int8")
     assert (tmp_path / "m" / "model.safetensors").stat().st_size < before / 2.5
     assert seq2seq.decode(seq2seq.load(tmp_path / "m", device="cpu"), "9 May 2018").steps > 0
+
+
+# --- hostile config.json: CheckpointError, never TypeError or RecursionError -------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000  # json.loads raises RecursionError on this
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "1" + "]" * depth
+
+
+@pytest.mark.parametrize("changes", [
+    {"task": ["dates"]}, {"arch": 3}, {"format_version": True}, {"parameters": "many"}, {"config": [1, 2]},
+    {"config": {"d_model": [32]}}, {"data": {"file": "x"}}, {"train": "fast"}, {"train": {"threads": "2"}},
+    {"train": {"lr": float("nan")}}, {"train": {"machine": {"cores": "two"}}}, {"train": {"generated": {"size": "a"}}},
+    {"src_tokenizer": "../../tgt_vocab.json"}, {"tgt_tokenizer": "/etc/passwd"}, {"src_tokenizer": 7},
+    {"train": {"note": json.loads(nested(20))}},
+], ids=lambda c: json.dumps(c)[:40])
+def test_config_with_values_of_the_wrong_type_raises_checkpoint_error(folder, changes):
+    edit_config(folder, **changes)
+    for read in (seq2seq.read_config, lambda f: seq2seq.load(f, device="cpu")):
+        with pytest.raises(seq2seq.CheckpointError) as info:
+            read(folder)
+        assert info.value.path.name == "config.json"
+
+
+def test_deeply_nested_config_raises_checkpoint_error(folder):
+    (folder / "config.json").write_text(DEEP)
+    assert "config.json" in str(load_error(folder))
+
+
+@pytest.mark.parametrize("size", [2**20, 10**30], ids=["a-trillion-parameters", "overflow"])
+def test_config_describing_a_huge_model_raises_without_allocating_it(folder, size):
+    config = json.loads((folder / "config.json").read_text())
+    config["config"].update(d_model=size, d_ff=size)
+    (folder / "config.json").write_text(json.dumps(config))
+    err = load_error(folder)  # built on the meta device first: a real build would need terabytes
+    assert err.path.name == "config.json"
+
+
+# --- the other files: a broken one reads as None -------------------------------------------------
+
+METRICS = {"model": "m", "task": "reverse", "split": "test", "metrics": {"n": 2000, "exact": 97.5, "token_acc": 99.1},
+           "by_length": [{"bucket": "1-10", "n": 1000, "exact": 99.0}], "examples": [{"src": "ab", "hyp": "ba"}],
+           "decode": {"strategy": "greedy", "sentences_per_s": 321.0, "trace_ms_median": 9.5, "device": "cpu"},
+           "data_sha256": None}
+
+
+def test_metrics_round_trip_by_path_and_by_name(own_checkpoints):
+    folder = own_checkpoints / "reverse-lstm"
+    checkpoint.write_metrics(folder, METRICS)
+    assert checkpoint.read_metrics(folder) == METRICS
+    assert checkpoint.read_metrics("reverse-lstm") == METRICS
+    assert checkpoint.read_metrics("reverse-transformer") is None  # not evaluated
+    assert checkpoint.read_metrics({"model": "x"}) is None  # not even a name
+
+
+BAD_METRICS = {
+    "empty": "", "cut-off": '{"metrics": {', "list": "[1, 2]", "text": "hello", "null": "null",
+    "deep": DEEP, "nested-20": json.dumps({"metrics": {}, "x": json.loads(nested(20))}),
+    "metrics-a-list": json.dumps({"metrics": [97.5]}), "metric-as-text": json.dumps({"metrics": {"bleu": "high"}}),
+    "metric-bool": json.dumps({"metrics": {"exact": True}}), "metric-nan": '{"metrics": {"bleu": NaN}}',
+    "metric-infinite": '{"metrics": {"bleu": 1e999}}', "metric-huge-int": '{"metrics": {"n": ' + "9" * 400 + "}}",
+    "task-a-list": json.dumps({"task": ["dates"], "metrics": {}}), "by-length-text": json.dumps({"by_length": "x"}),
+    "row-without-bucket": json.dumps({"by_length": [{"n": 3, "exact": 1.0}]}),
+    "row-value-text": json.dumps({"by_length": [{"bucket": "1-10", "exact": "good"}]}),
+    "decode-device-number": json.dumps({"decode": {"device": 0}}), "example-number": json.dumps({"examples": [1]}),
+}
+
+
+@pytest.mark.parametrize("text", BAD_METRICS.values(), ids=BAD_METRICS.keys())
+def test_broken_metrics_read_as_none(folder, text):
+    (folder / "metrics.json").write_text(text)
+    assert checkpoint.read_metrics(folder) is None
+
+
+def test_unreadable_side_files_read_as_none(folder, monkeypatch):
+    for name in ("metrics.json", "train_log.jsonl", "README.md", "NOTES.md"):
+        (folder / name).write_bytes(b"\xff\xfe not utf-8")
+    assert checkpoint.read_metrics(folder) is checkpoint.read_train_log(folder) is None
+    assert checkpoint.read_card(folder) is checkpoint.read_notes(folder) is None
+    (folder / "metrics.json").unlink()
+    (folder / "metrics.json").mkdir()  # a folder where the file should be
+    assert checkpoint.read_metrics(folder) is None
+    (folder / "README.md").write_text("# card\n" + "x" * 100)
+    monkeypatch.setattr(checkpoint, "MAX_BYTES", 50)  # too big to read
+    assert checkpoint.read_card(folder) is None
+
+
+def test_missing_side_files_and_folders_read_as_none(folder, tmp_path):
+    for read in (checkpoint.read_metrics, checkpoint.read_train_log, checkpoint.read_card, checkpoint.read_notes):
+        assert read(folder) is None
+        assert read(tmp_path / "no-such-model") is None
+
+
+def test_train_log_skips_and_counts_bad_lines(folder):
+    rows = [{"epoch": 1, "train_loss": 2.5, "dev_exact": 10.0, "best": True}, {"epoch": 2, "train_loss": 0.9}]
+    for row in rows:
+        checkpoint.append_train_log(folder, row)
+    with open(folder / "train_log.jsonl", "a") as f:
+        f.write("\n{broken\n[1, 2]\n" + nested(50) + "\n" + DEEP + "\n")
+        f.write('{"epoch": "three"}\n{"epoch": 3, "dev_exact": "high"}\n{"epoch": 4, "best": 1}\n')
+    assert checkpoint.read_train_log(folder) == (rows, 7)
+
+
+def test_card_and_notes_are_read_as_text(folder):
+    (folder / "README.md").write_text("# dates-transformer\n\nA card — with “quotes”.\n", encoding="utf-8")
+    (folder / "NOTES.md").write_text("Why: a sweep.\n")
+    assert checkpoint.read_card(folder) == "# dates-transformer\n\nA card — with “quotes”.\n"
+    assert checkpoint.read_notes(folder) == "Why: a sweep.\n"
+
+
+def test_the_folder_files_are_named_in_one_place():
+    names = {checkpoint.CONFIG, checkpoint.WEIGHTS, checkpoint.SRC_VOCAB, checkpoint.TGT_VOCAB, checkpoint.METRICS,
+             checkpoint.TRAIN_LOG, checkpoint.CARD, checkpoint.NOTES}
+    assert len(names) == 8
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.name != "checkpoint.py":
+            text = path.read_text(encoding="utf-8")
+            offenders += [f"{path.name}: {n}" for n in names if f'"{n}"' in text]
+    assert offenders == []

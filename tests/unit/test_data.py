@@ -116,3 +116,13 @@ def test_generated_train_dev_and_test_sets_are_disjoint(task):
 def test_unknown_task_raises():
     with pytest.raises(ValueError):
         load_task("klingon")
+
+
+def test_date_names_are_english_and_the_c_locales_own():
+    import calendar
+
+    from seq2seq.data import MONTHS, MONTHS_ABBR, WEEKDAYS
+
+    assert (MONTHS[4], MONTHS_ABBR[8], WEEKDAYS[2]) == ("May", "Sep", "Wednesday")
+    assert (MONTHS, MONTHS_ABBR, WEEKDAYS) == (list(calendar.month_name)[1:], list(calendar.month_abbr)[1:],
+                                               list(calendar.day_name))  # what the shipped models were trained on

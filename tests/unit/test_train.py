@@ -1,8 +1,11 @@
-"""Training smoke test: two short epochs of the reverse task per architecture, then a resume."""
+"""Training smoke test: two short epochs of the reverse task per architecture, then a resume;
+what the config records (recipe, data, machine); the command line."""
 
 from __future__ import annotations
 
 import json
+import os
+import platform
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +13,7 @@ import torch
 from conftest import ARCHS, TINY
 
 import seq2seq
-from seq2seq.train import train
+from seq2seq.train import TrainConfig, lr_at, main, train
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -26,11 +29,11 @@ def trained(request, tmp_path_factory):
     threads = torch.get_num_threads()
     # Dropout 0 makes the loss a deterministic function of the weights, so "it falls" is not noise.
     kw = dict(task="reverse", arch=arch, out=out, train_size=300, quiet=True, threads=1, lr=3e-3, warmup=10,
-              config_overrides={**TINY[arch], "dropout": 0.0})
+              model={**TINY[arch], "dropout": 0.0})
     try:
-        train(epochs=2, **kw)
+        train(TrainConfig(epochs=2, **kw))
         after_two = log_lines(out)
-        train(epochs=3, **kw)
+        train(TrainConfig(epochs=3, **kw))
     finally:
         torch.set_num_threads(threads)
     return SimpleNamespace(arch=arch, out=out, after_two=after_two, after_three=log_lines(out))
@@ -70,3 +73,46 @@ def test_config_records_the_recipe_and_the_generated_data(trained):
     assert (train["lr"], train["warmup"], train["batch"]) == (3e-3, 10, 128)  # batch: the task's default
     assert train["generated"] == {"size": 300, "repeat": 0.1, "patterns": 0.0}
     assert train["train_pairs"] == 300
+
+
+def test_config_records_the_machine_it_ran_on(trained):
+    machine = seq2seq.read_config(trained.out)["train"]["machine"]
+    assert machine["device"] == "cpu" and machine["threads"] == 1
+    assert machine["cores"] == os.cpu_count() and machine["cpu"]
+    assert (machine["python"], machine["torch"]) == (platform.python_version(), torch.__version__)
+
+
+def test_recipe_is_the_defaults_unless_given():
+    assert TrainConfig("dates", "transformer", "x").recipe() == {"lr": 1e-3, "batch": 128, "warmup": 300}
+    assert TrainConfig("dates", "transformer", "x", lr=5e-4, batch=32).recipe() == {"lr": 5e-4, "batch": 32,
+                                                                                  "warmup": 300}
+
+
+def test_learning_rate_warms_up_linearly_then_decays_as_one_over_sqrt_step():
+    assert lr_at(50, 1e-3, 100) == pytest.approx(5e-4)
+    assert lr_at(100, 1e-3, 100) == pytest.approx(1e-3)
+    assert lr_at(400, 1e-3, 100) == pytest.approx(5e-4)
+
+
+def test_command_line_trains_and_records_its_command(tmp_path, capsys):
+    out = tmp_path / "reverse-lstm"
+    args = ["--task", "reverse", "--arch", "lstm", "--out", str(out), "--epochs", "1", "--train-size", "200",
+            "--threads", "1", "--batch", "64", "--config", json.dumps({"emb": 8, "hidden": 16})]
+    threads = torch.get_num_threads()
+    try:
+        main(args)
+    finally:
+        torch.set_num_threads(threads)
+    info = seq2seq.read_config(out)
+    assert info["train"]["command"] == "python -m seq2seq.train " + " ".join(args)
+    assert (info["config"]["hidden"], info["train"]["batch"], info["train"]["epochs_run"]) == (16, 64, 1)
+    assert json.loads(log_lines(out)[0])["epoch"] == 1
+
+
+@pytest.mark.parametrize("config", ['{"wings": 2}', "[1, 2]"], ids=["unknown-field", "not-an-object"])
+def test_command_line_bad_model_config_is_a_one_line_error(tmp_path, capsys, config):
+    with pytest.raises(SystemExit) as exit_:
+        main(["--task", "reverse", "--arch", "lstm", "--out", str(tmp_path / "m"), "--train-size", "50",
+              "--config", config])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.startswith("error: bad model config")

@@ -1,0 +1,66 @@
+"""The three tasks in words and numbers: their labels, where their data comes from and
+whom to credit, and the source-length buckets of the quality-by-length tables.
+
+One place for each, read by the data generator, the evaluator, the model card and the app.
+
+    LABELS["dates"]                     # "Dates → ISO 8601"
+    data_credit(read_config("en-zh-transformer"))   # Markdown: Tatoeba, CC-BY 2.0 France
+    bucket_name(*BUCKETS["reverse"][0]) # "1-10"
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+TASKS = ("en-zh", "dates", "reverse")
+
+# Short names, for pickers and tables.
+LABELS = {"en-zh": "English → Chinese", "dates": "Dates → ISO 8601", "reverse": "Reverse the letters"}
+# What a model of the task does, as the model card's first sentence says it ("... for <title>").
+TITLES = {"en-zh": "English → Chinese (Tatoeba)", "dates": "date normalisation → ISO 8601",
+          "reverse": "sequence reversal"}
+
+# Corpus file (config.json "data") -> its credit, Markdown. The generated tasks need none.
+TATOEBA = "cmn-eng.tsv"
+CREDITS = {
+    TATOEBA: "English–Chinese sentence pairs from [Tatoeba](https://tatoeba.org) and its contributors, "
+             "licensed [CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the export "
+             "of [manythings.org/anki](https://www.manythings.org/anki/) (`cmn-eng.zip`).",
+}
+
+
+def _code(text) -> str:
+    """An inline code span that shows `text` literally."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
+def data_credit(info: dict) -> str:
+    """Markdown: where a model's training data comes from, from its config.json."""
+    data, task = info.get("data"), info.get("task")
+    data = data if isinstance(data, str) else ""
+    if data.startswith("generated"):
+        return (f"**Generated** by this project (`seq2seq.data`, task {_code(task)}): the true alignment of every "
+                "output token is known.")
+    credit = CREDITS.get(Path(data).name)
+    if credit:
+        sha = info.get("data_sha256")
+        return credit + (f" Corpus file {_code(Path(data).name)}, sha256 {_code(sha)}." if sha else "")
+    return f"Data: {_code(data)}." if data else "The checkpoint does not say what data it was trained on."
+
+
+# Length buckets (inclusive) for the quality-by-length tables: source words (en-zh) or characters.
+BUCKETS = {
+    "en-zh": [(1, 4), (5, 7), (8, 10), (11, 999)],
+    "dates": [(1, 12), (13, 18), (19, 24), (25, 999)],
+    "reverse": [(1, 10), (11, 20), (21, 30), (31, 40)],
+}
+
+
+def source_length(task: str, src: str) -> int:
+    """What the buckets count: words of an English sentence, characters otherwise."""
+    return len(src.split()) if task == "en-zh" else len(src)
+
+
+def bucket_name(lo: int, hi: int) -> str:
+    """'1-10', or '11+' for the open-ended last bucket."""
+    return f"{lo}+" if hi >= 999 else f"{lo}-{hi}"
