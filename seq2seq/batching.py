@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from .tokenize import BOS_ID, EOS_ID, PAD_ID
+from .tokenize import BOS_ID, EOS_ID, NEVER_WRITTEN, PAD_ID
 
 
 def pad(seqs: list[list[int]], device=None) -> tuple[torch.Tensor, torch.Tensor]:
@@ -39,6 +39,7 @@ def greedy_batch(model, srcs: list[list[int]], max_len: int = 100, batch_size: i
         toks, arg = [], []
         for _ in range(max_len):
             logits, state, attn = model.step(prev, state, memory)
+            logits[:, list(NEVER_WRITTEN)] = float("-inf")  # as seq2seq.decode: no <pad>, <s> or <unk>
             prev = logits.argmax(-1)
             toks.append(prev)
             if "cross_weights" in attn:

@@ -6,6 +6,7 @@
                         ("<name>@scale") for the big en-zh models; cast up to float32 at load
     src_vocab.json      source tokenizer (Tokenizer.to_json)
     tgt_vocab.json      target tokenizer
+    spm.model           SentencePiece's model of the subword tokenizers (en-zh), shared by both sides
     metrics.json        written by `python -m seq2seq.evaluate`
     train_log.jsonl     one line per epoch, written by `python -m seq2seq.train`
     README.md           the model card (seq2seq.card), written by `python -m seq2seq.evaluate`
@@ -29,6 +30,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .models import REGISTRY, Seq2Seq
+from .schema import MAX_DEPTH, config_problem, depth, log_row_problem, metrics_problem
 from .tokenize import Tokenizer
 from .weights import decode_weights, encode_weights
 
@@ -37,10 +39,10 @@ FORMAT_VERSION = 1
 CHECKPOINTS = Path(os.environ.get("ATTENTION_LAB_CHECKPOINTS")
                    or Path(__file__).resolve().parent.parent / "checkpoints")
 CONFIG, WEIGHTS, SRC_VOCAB, TGT_VOCAB = "config.json", "model.safetensors", "src_vocab.json", "tgt_vocab.json"
+PIECES = "spm.model"  # the SentencePiece model of a subword tokenizer (its own protobuf format)
 METRICS, TRAIN_LOG, CARD, NOTES = "metrics.json", "train_log.jsonl", "README.md", "NOTES.md"
 RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.train)
 MAX_BYTES = 8 << 20  # a JSON or Markdown file larger than this is not read
-MAX_DEPTH = 8  # JSON nested deeper than this is not read (the real files nest 3 deep)
 
 
 class CheckpointError(Exception):
@@ -98,6 +100,10 @@ def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str |
     out.mkdir(parents=True, exist_ok=True)
     dtype = dtype or ("float16" if half else "float32")
     _write_weights(encode_weights(model.state_dict(), dtype), out / WEIGHTS)
+    for tok in (model.src_tok, model.tgt_tok):
+        if tok.model is not None:  # subword pieces: SentencePiece's own file, named in the tokenizer JSON
+            atomic_write(out / PIECES, tok.model)
+            tok.pieces = PIECES
     atomic_write(out / SRC_VOCAB, model.src_tok.to_json())
     atomic_write(out / TGT_VOCAB, model.tgt_tok.to_json())
     config = {"format_version": FORMAT_VERSION, "arch": model.arch, "task": task, "config": asdict(model.config),
@@ -105,98 +111,6 @@ def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str |
               "tgt_tokenizer": TGT_VOCAB, **meta}
     write_json(out / CONFIG, config)
     return out
-
-
-# --- what the JSON files may hold ---------------------------------------------------------
-# Field -> its type; `float` is any finite number, None allows null. Unknown fields pass.
-
-CONFIG_FIELDS = {"format_version": int, "arch": str, "task": str, "config": dict, "parameters": int,
-                 "weights_dtype": str, "src_tokenizer": str, "tgt_tokenizer": str, "data": (str, None),
-                 "data_sha256": (str, None), "train": dict}
-TRAIN_FIELDS = {"epochs": int, "seed": int, "device": str, "threads": int, "train_pairs": int,
-                "command": (str, None), "lr": float, "batch": int, "warmup": int, "generated": (dict, None),
-                "minutes": float, "epochs_run": int, "best_dev": float, "torch": str, "config_used": dict,
-                "machine": dict}
-GENERATED_FIELDS = {"size": int, "repeat": float, "patterns": float}
-MACHINE_FIELDS = {"cpu": str, "cores": (int, None), "threads": int, "device": str, "python": str, "torch": str}
-METRICS_FIELDS = {"model": str, "task": str, "arch": str, "split": str, "metrics": dict, "by_length": list,
-                  "decode": dict, "examples": list, "data": (str, None), "data_sha256": (str, None),
-                  "command": str, "evaluated": str}
-DECODE_FIELDS = {"strategy": str, "batch_seconds": float, "sentences_per_s": float, "trace_ms_median": float,
-                 "device": str, "threads": int}
-LOG_FIELDS = {"epoch": int, "train_loss": float, "lr": float, "seconds": float, "tokens_per_s": float,
-              "best": bool}
-
-
-def _is(value, kinds) -> bool:
-    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
-    if value is None or isinstance(value, bool):  # bool is an int to Python, not to a config
-        return (None if value is None else bool) in kinds
-    if float in kinds and isinstance(value, (int, float)):
-        return abs(value) < 1e300  # finite (not NaN), and float() takes it
-    return isinstance(value, tuple(k for k in kinds if k is not None))
-
-
-def _wrong(d: dict, fields: dict) -> str | None:
-    """The first field of `d` that is not of its type in `fields`, in words; None if none."""
-    for key, kind in fields.items():
-        if key in d and not _is(d[key], kind):
-            return f"{key!r} is {json.dumps(d[key])[:40]}, not of the expected type"
-    return None
-
-
-def _numbers(d: dict, but=()) -> str | None:
-    """Every value of `d` a finite number (except the keys in `but`)?"""
-    bad = next((k for k, v in d.items() if k not in but and not _is(v, float)), None)
-    return None if bad is None else f"{bad!r} is not a number"
-
-
-def _depth(obj) -> int:
-    """How deep lists and objects nest in `obj` (0 for a scalar); stops counting past MAX_DEPTH."""
-    deepest, todo = 0, [(obj, 0)]
-    while todo and deepest <= MAX_DEPTH:
-        o, d = todo.pop()
-        if isinstance(o, (dict, list)):
-            deepest = max(deepest, d + 1)
-            todo += [(v, d + 1) for v in (o.values() if isinstance(o, dict) else o)]
-    return deepest
-
-
-def config_problem(info: dict) -> str | None:
-    """What is wrong with the types in a config.json, or None."""
-    train = info.get("train") if isinstance(info.get("train"), dict) else {}
-    problem = (_wrong(info, CONFIG_FIELDS) or _wrong(train, TRAIN_FIELDS)
-               or _wrong(train.get("generated") or {}, GENERATED_FIELDS)
-               or _wrong(train.get("machine") or {}, MACHINE_FIELDS))
-    if problem:
-        return problem
-    if any(not _is(v, (int, float, str, bool)) for v in info.get("config", {}).values()):
-        return "the model config holds something other than numbers, text and true/false"
-    for key in ("src_tokenizer", "tgt_tokenizer"):  # a file beside config.json, nowhere else
-        if key in info and (Path(info[key]).name != info[key] or info[key].startswith(".")):
-            return f"{key} {info[key]!r} is not a file name in this folder"
-    return None
-
-
-def metrics_problem(metrics: dict) -> str | None:
-    """What is wrong with the types in a metrics.json, or None."""
-    problem = _wrong(metrics, METRICS_FIELDS) or _numbers(metrics.get("metrics", {}))
-    problem = problem or _wrong(metrics.get("decode", {}), DECODE_FIELDS)
-    for row in metrics.get("by_length", []):
-        if not isinstance(row, dict) or not isinstance(row.get("bucket"), str):
-            return "a by_length row without a bucket"
-        problem = problem or _numbers(row, but=("bucket",))
-    for row in metrics.get("examples", []):
-        if not isinstance(row, dict) or not all(isinstance(v, str) for v in row.values()):
-            return "an example that is not text"
-    return problem
-
-
-def log_row_problem(row) -> str | None:
-    """What is wrong with one line of train_log.jsonl, or None."""
-    if not isinstance(row, dict):
-        return "not a JSON object"
-    return _wrong(row, LOG_FIELDS) or _numbers({k: v for k, v in row.items() if k.startswith("dev_")})
 
 
 # --- reading: config.json raises CheckpointError, the other files read as None -------------------
@@ -216,7 +130,7 @@ def _read_json(path) -> dict:
         raise CheckpointError(path, f"unreadable ({e.strerror or e})") from None
     if not isinstance(d, dict):
         raise CheckpointError(path, "not a JSON object")
-    if _depth(d) > MAX_DEPTH:
+    if depth(d) > MAX_DEPTH:
         raise CheckpointError(path, f"nested more than {MAX_DEPTH} deep")
     return d
 
@@ -260,7 +174,7 @@ def _json(text: str | None):
         obj = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    return obj if _depth(obj) <= MAX_DEPTH else None
+    return obj if depth(obj) <= MAX_DEPTH else None
 
 
 def read_metrics(name_or_path) -> dict | None:
@@ -328,6 +242,22 @@ def _build(folder: Path, info: dict) -> Seq2Seq:
         raise CheckpointError(path, f"bad model config ({type(e).__name__}: {e})") from None
 
 
+def _attach_pieces(folder: Path, tok: Tokenizer, json_path: Path):
+    """Load the SentencePiece model a subword tokenizer names (a file beside it, nowhere else)."""
+    name = tok.pieces or PIECES
+    if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
+        raise CheckpointError(json_path, f"pieces {name!r} is not a file name in this folder")
+    path = folder / name
+    if not path.is_file():
+        raise CheckpointError(path, "file is missing")
+    try:
+        tok.attach(path.read_bytes())
+    except (OSError, RuntimeError, ValueError) as e:
+        raise CheckpointError(path, f"not a SentencePiece model ({e})") from None
+    if len(tok._pieces().pieces()) > len(tok) and tok.kind == "subword":
+        raise CheckpointError(path, "has more pieces than the tokenizer's vocabulary")
+
+
 def _tokenizers(folder: Path, info: dict, model: Seq2Seq) -> tuple[Tokenizer, Tokenizer]:
     toks = []
     for key, default, size in (("src_tokenizer", SRC_VOCAB, model.config.src_vocab),
@@ -341,6 +271,8 @@ def _tokenizers(folder: Path, info: dict, model: Seq2Seq) -> tuple[Tokenizer, To
             raise CheckpointError(path, f"not a tokenizer ({e})") from None
         if len(tok) != size:
             raise CheckpointError(path, f"vocabulary has {len(tok)} tokens, config says {size}")
+        if tok.uses_pieces:
+            _attach_pieces(folder, tok, path)
         toks.append(tok)
     return toks[0], toks[1]
 

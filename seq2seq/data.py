@@ -13,9 +13,11 @@ import datetime as dt
 import hashlib
 import os
 import random
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .names import name_pairs
 from .tasks import TASKS
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cmn-eng.tsv"
@@ -26,6 +28,7 @@ class Example:
     src: str
     tgt: str
     align: tuple[tuple[int, ...], ...] | None = None
+    augmented: bool = False  # made by this project from a corpus pair (seq2seq.names), training only
 
 
 def find_corpus(path: str | os.PathLike | None = None) -> Path | None:
@@ -198,7 +201,7 @@ def generate_reverse(n: int, seed: int, exclude: set[str] = frozenset(), repeat:
 
 # Tokenizer settings per task: (source, target) keyword arguments for Tokenizer.build.
 TOKENIZERS = {
-    "en-zh": ({"kind": "word", "min_freq": 2}, {"kind": "char", "min_freq": 2}),
+    "en-zh": ({"kind": "subword", "vocab_size": 4000}, {"kind": "zh", "min_freq": 2}),
     "dates": ({"kind": "char", "lower": False, "keep_spaces": True}, {"kind": "char"}),
     "reverse": ({"kind": "char"}, {"kind": "char"}),
 }
@@ -206,7 +209,9 @@ TOKENIZERS = {
 # The generated training sets, by default: how many pairs, and (reverse) how often a letter repeats
 # the one before and what share of sequences repeat a short unit. Dev and test never change:
 # uniform letters, seeds 2 and 3.
-TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.1, "patterns": 0.0}}
+TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.1, "patterns": 0.0},
+              # en-zh: invented names swapped into training pairs (seq2seq.names), so names pass through
+              "en-zh": {"names_seed": 7}}
 
 
 def load_task(task: str, data: str | os.PathLike | None = None, train_size: int | None = None
@@ -218,7 +223,10 @@ def load_task(task: str, data: str | os.PathLike | None = None, train_size: int 
         if path is None:
             raise FileNotFoundError("en-zh needs the Tatoeba corpus: pass --data PATH/cmn-eng.tsv "
                                     "(download cmn-eng.zip from https://www.manythings.org/anki/)")
-        return load_tatoeba(path)
+        splits = load_tatoeba(path)
+        held = {w for e in splits["dev"] + splits["test"] for w in re.findall(r"[A-Za-z0-9]+", e.src)}
+        extra = name_pairs(splits["train"], seed=TRAIN_DATA[task]["names_seed"], exclude=held)
+        return {**splits, "train": splits["train"] + extra}
     if task == "dates":
         test = generate_dates(2000, seed=3)
         dev = generate_dates(1000, seed=2, exclude={e.src for e in test})

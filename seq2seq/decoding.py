@@ -13,11 +13,10 @@ import numpy as np
 import torch
 
 from .batching import pad
-from .tokenize import BOS, BOS_ID, EOS, EOS_ID, PAD_ID, UNK_ID
+from .tokenize import BOS, BOS_ID, EOS, EOS_ID, NEVER_WRITTEN
 from .trace import STOPS, Hypothesis, Trace, frozen
 
 STRATEGIES = ("greedy", "beam", "sample", "forced")
-NEVER_WRITTEN = (PAD_ID, BOS_ID, UNK_ID)  # special tokens no strategy chooses (a forced token may be <unk>)
 MAX_SOURCE_TOKENS = 100  # longer inputs are cut (trace.truncated says so)
 
 

@@ -123,3 +123,35 @@ def gold_overlap(weights: np.ndarray, gold: np.ndarray) -> float | None:
     if not rows:
         return None
     return float(np.mean([weights[j][gold[j] > 0].sum() for j in rows]))
+
+
+# --- inputs unlike the training data ----------------------------------------------------------
+
+EXAMPLE_DATE = dt.date(2018, 12, 21)  # a month whose short name differs from its long one
+YEARS = (1900, 2099)  # the generator's dates (seq2seq.data.generate_dates)
+
+
+def date_formats() -> list[str]:
+    """The generator's formats, each written out for one date (EXAMPLE_DATE)."""
+    return [date_example(EXAMPLE_DATE, fmt).src for fmt in range(N_DATE_FORMATS)]
+
+
+def unlike_training(task: str, text: str) -> str | None:
+    """A sentence saying how `text` differs from everything the task's models were trained on,
+    or None when it is like the training data (or the task is open, like en-zh). The models
+    still answer; this says why the answer may be wrong."""
+    text = " ".join(str(text).split())
+    if not text:
+        return None
+    if task == "reverse" and not re.fullmatch(r"[a-z]{1,40}", text):
+        why = "longer than 40 letters" if re.fullmatch(r"[a-z]+", text) else "not only lowercase letters a–z"
+        return f"The reverse models were trained on 1 to 40 lowercase letters a–z; this input is {why}."
+    if task == "dates":
+        found = parse_date(text)
+        if found is None:
+            return (f"This input matches none of the {N_DATE_FORMATS} formats the date models were trained on: "
+                    + "; ".join(date_formats()) + ".")
+        year = int(found[0].tgt[:4])
+        if not YEARS[0] <= year <= YEARS[1]:
+            return f"The date models were trained on dates from {YEARS[0]} to {YEARS[1]}; this one is in {year}."
+    return None

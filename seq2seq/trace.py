@@ -66,6 +66,9 @@ class Trace:
         context       (T, D)  the context vector of step t: sum_i alpha_{t,i} h_i, or for the
                       plain LSTM the one vector c every step receives
     beam              list[Hypothesis] the final beam, best first (beam strategy only)
+    words             True for a word view (seq2seq.subword.merge_words): subword pieces merged
+                      into words, cross_weights summed over a source word's pieces and averaged
+                      over a target word's; no self-attention, scores, queries, keys or beam
     """
 
     model: str
@@ -88,6 +91,7 @@ class Trace:
     forced: list
     logprob: float
     stopped: str = "end"
+    words: bool = False
     cross_weights: np.ndarray | None = None
     cross_scores: np.ndarray | None = None
     enc_self_weights: np.ndarray | None = None

@@ -180,8 +180,8 @@ class Run:
 
 def _tokenizers(task: str, train_ex: list[Example]) -> tuple[Tokenizer, Tokenizer]:
     src_args, tgt_args = TOKENIZERS[task]
-    return (Tokenizer.build((e.src for e in train_ex), **src_args),
-            Tokenizer.build((e.tgt for e in train_ex), **tgt_args))
+    src = Tokenizer.build([e.src for e in train_ex if not e.augmented], **src_args)  # pieces: the corpus alone
+    return src, Tokenizer.build((e.tgt for e in train_ex), **tgt_args, **({"model": src.model} if src.model else {}))
 
 
 def prepare(cfg: TrainConfig) -> Run:
@@ -197,7 +197,7 @@ def prepare(cfg: TrainConfig) -> Run:
     except TypeError as e:  # an unknown field in --config, or not a JSON object
         raise ValueError(f"bad model config {cfg.model!r} ({e})") from None
     model.src_tok, model.tgt_tok = src_tok, tgt_tok
-    opt = torch.optim.Adam(model.parameters(), lr=hp["lr"], betas=(0.9, 0.98), eps=1e-9)
+    opt = torch.optim.Adam(model.parameters(), lr=hp["lr"], betas=(0.9, 0.98), eps=1e-9, fused=True)  # one kernel
     pairs = [(encode_src(src_tok, e.src), [BOS_ID] + tgt_tok.encode(e.tgt) + [EOS_ID]) for e in splits["train"]]
     pairs = [p for p in pairs if len(p[0]) <= MAX_TRAIN_LEN and len(p[1]) <= MAX_TRAIN_LEN]
     generated = {**TRAIN_DATA.get(cfg.task, {}), **({"size": cfg.train_size} if cfg.train_size else {})}

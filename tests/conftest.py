@@ -17,7 +17,7 @@ import pytest
 import torch
 
 import seq2seq
-from seq2seq.data import TOKENIZERS, generate_dates, generate_reverse
+from seq2seq.data import TOKENIZERS, Example, generate_dates, generate_reverse
 from seq2seq.models import REGISTRY, build_model
 from seq2seq.tokenize import Tokenizer
 
@@ -32,12 +32,32 @@ REPO = Path(__file__).resolve().parent.parent
 CORPUS = seq2seq.data.find_corpus()
 
 
-def tiny_model(arch: str, task: str = "dates", seed: int = 0, **overrides):
-    """An untrained tiny model of `arch` with the task's real tokenizers, in eval mode."""
+NAMES = ["Tom", "Mary", "Kubernetes", "ChatGPT", "Olga", "Spotify", "Lukas", "Zoom"]
+THINGS = [("tea", "茶"), ("coffee", "咖啡"), ("music", "音乐"), ("books", "书"), ("dogs", "狗"), ("rain", "雨")]
+
+
+def tiny_en_zh() -> list[Example]:
+    """A tiny made-up English -> Chinese corpus (names copied, as the real corpus does now and then)."""
+    return [Example(f"{n} likes {en}.", f"{n}喜欢{zh}。") for n in NAMES for en, zh in THINGS] + \
+           [Example(f"I do not like {en}.", f"我不喜欢{zh}。") for en, zh in THINGS] + \
+           [Example("It is powerful.", "它很强大。"), Example("Where is the station?", "车站在哪里？")]
+
+
+def tiny_tokenizers(task: str):
+    """The task's real tokenizer kinds, built on a small sample (en-zh: tiny_en_zh, 300 pieces)."""
+    if task == "en-zh":
+        examples = tiny_en_zh()
+        src_tok = Tokenizer.build((e.src for e in examples), kind="subword", vocab_size=300)
+        return src_tok, Tokenizer.build((e.tgt for e in examples), kind="zh", model=src_tok.model)
     examples = generate_dates(300, seed=11) if task == "dates" else generate_reverse(300, seed=11)
     src_args, tgt_args = TOKENIZERS[task]
-    src_tok = Tokenizer.build((e.src for e in examples), **src_args)
-    tgt_tok = Tokenizer.build((e.tgt for e in examples), **tgt_args)
+    return (Tokenizer.build((e.src for e in examples), **src_args),
+            Tokenizer.build((e.tgt for e in examples), **tgt_args))
+
+
+def tiny_model(arch: str, task: str = "dates", seed: int = 0, **overrides):
+    """An untrained tiny model of `arch` with the task's real tokenizers, in eval mode."""
+    src_tok, tgt_tok = tiny_tokenizers(task)
     torch.manual_seed(seed)
     model = build_model(arch, **{**TINY[arch], **overrides}, src_vocab=len(src_tok), tgt_vocab=len(tgt_tok))
     model.src_tok, model.tgt_tok, model.task, model.name = src_tok, tgt_tok, task, f"{task}-{arch}"

@@ -10,11 +10,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from seq2seq import viz
-from seq2seq.analysis import attention_stack, by_length, clamp_step, cross_matrix, head_matrix, training_curves
-from seq2seq.explain import rollout
+from seq2seq.attention import attention_stack, clamp_step, cross_matrix, head_matrix, rollout
+from seq2seq.checkpoint import read_metrics
+from seq2seq.reports import by_length, training_curves
 
 from .keys import EXPORT, FIGURES
-from .models import read_metrics
 from .session import FIGURE_CACHE, cache, remember
 from .shell import presenting
 from .text import KIND_LABELS, head_title

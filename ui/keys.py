@@ -43,6 +43,7 @@ Q_MODEL, Q_TASK, Q_ARCHS, Q_TEXT, Q_STRATEGY, Q_STEP = "model", "task", "archs",
 Q_LAYER, Q_HEAD, Q_BEAM, Q_TEMPERATURE, Q_TOP_K, Q_SEED = "layer", "head", "beam", "temperature", "top_k", "seed"
 Q_TARGET, Q_GOLD, Q_WHATIF = "target", "gold", "whatif"
 Q_KIND, Q_POS, Q_PRESENT = "kind", "pos", "present"  # attention kind, query position (encoder), presentation
+Q_WORDS = "words"  # subword pieces merged into words (1) or shown as pieces (0)
 
 # The widget keys the task and architecture pickers use (a model name in the URL sets both).
 TASK, ARCH, ARCHS, TEXT, STRATEGY, EXAMPLE, HYP = "task", "arch", "archs", "text", "strategy", "example", "hyp"

@@ -14,8 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 import seq2seq
-from seq2seq.analysis import gold_alignment
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
+from seq2seq.gold import gold_alignment
 from seq2seq.tokenize import EOS
 
 from .keys import DEVICE
@@ -86,15 +86,6 @@ def model_key(model) -> tuple:
     return str(folder.resolve()), _stamp(folder), str(model.device)
 
 
-def read_metrics(name: str) -> dict | None:
-    """metrics.json of a model (written by `python -m seq2seq.evaluate`), or None."""
-    try:
-        path = seq2seq.checkpoint.find(name) / "metrics.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
-    except (CheckpointError, OSError, ValueError):
-        return None
-
-
 @st.cache_data(show_spinner=False)
 def _examples() -> dict:
     try:
@@ -118,35 +109,3 @@ def known_target(task: str, model, text: str) -> str:
             return gold.target
     return next((e.get("target", "") for e in examples(task) if e["text"] == text.strip()), "")
 
-
-def read_train_log(name: str) -> tuple[list[dict], int] | None:
-    """(rows of train_log.jsonl, number of unreadable lines), or None without a log."""
-    try:
-        path = seq2seq.checkpoint.find(name) / "train_log.jsonl"
-        if not path.is_file():
-            return None
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except (CheckpointError, OSError, UnicodeDecodeError):
-        return None
-    rows, bad = [], 0
-    for line in lines:
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            row = None
-        if isinstance(row, dict):
-            rows.append(row)
-        else:
-            bad += 1
-    return rows, bad
-
-
-def read_model_card(name: str) -> str | None:
-    """The folder's README.md (its model card), or None."""
-    try:
-        path = seq2seq.checkpoint.find(name) / "README.md"
-        return path.read_text(encoding="utf-8") if path.is_file() else None
-    except (CheckpointError, OSError, UnicodeDecodeError):
-        return None

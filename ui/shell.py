@@ -12,7 +12,7 @@ import streamlit as st
 
 import seq2seq
 
-from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT
+from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT, Q_WORDS, k
 from .session import valid
 from .text import DEVICE_LABELS, md
 
@@ -76,6 +76,13 @@ def _present_to_url():
     st.session_state[PRESENT_SEEN] = want
 
 
+def _presenting_changed():
+    """Presentation mode opens on words, not subword pieces (a room reads "powerful", not "power ##ful")."""
+    if presenting():
+        for page in ("step", "compare"):
+            st.session_state[k(page, Q_WORDS)] = True
+
+
 def hint(text: str):
     """A hint for someone exploring alone: a caption, left out in presentation mode."""
     if not presenting():
@@ -97,7 +104,7 @@ def sidebar():
         st.radio("Chart download format", ("png", "svg"), key=EXPORT, horizontal=True, format_func=str.upper,
                  help="The camera button in a chart's toolbar (top right, on hover) saves the chart "
                       "in this format: PNG for slides, SVG for papers.")
-        st.toggle("Presentation mode", key=PRESENT,
+        st.toggle("Presentation mode", key=PRESENT, on_change=_presenting_changed,
                   help="Larger text and charts, fewer hints: for a projector. Kept in the link (present=1).")
         _present_to_url()
         if presenting():

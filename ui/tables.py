@@ -9,12 +9,13 @@ import pandas as pd
 import streamlit as st
 
 import seq2seq
-from seq2seq.analysis import cross_matrix, metric_summary
-from seq2seq.checkpoint import WEIGHTS, CheckpointError
+from seq2seq.attention import cross_matrix
+from seq2seq.checkpoint import WEIGHTS, CheckpointError, read_metrics
+from seq2seq.reports import metric_summary
 from seq2seq.tokenize import EOS
 
 from .keys import button
-from .models import device, read_metrics
+from .models import device
 from .text import ARCH_LABELS, DEVICE_LABELS, TASK_LABELS, filename, label, md
 
 
@@ -51,7 +52,7 @@ def beam_table(trace) -> pd.DataFrame:
 
 def scores_table(ins, tokens) -> pd.DataFrame:
     """Per key token: the score e, the mask, the weight α the model used, and softmax(e)
-    recomputed from the scores (explain.Inside) -- the last two agree."""
+    recomputed from the scores (seq2seq.attention.Inside) -- the last two agree."""
     rows = []
     for j, name in enumerate(seq2seq.labels(tokens)):
         allowed = bool(ins.mask[j])
@@ -110,5 +111,7 @@ def downloads(trace, matrix_view, page: str):
     else:
         matrix, cols, what = cross_matrix(trace, *matrix_view), seq2seq.labels(trace.src_tokens), "attention"
     frame = pd.DataFrame(matrix, index=seq2seq.labels(trace.tgt_tokens), columns=cols)
-    c2.download_button(f"Download {what} matrix (CSV)", data=lambda: frame.to_csv(), mime="text/csv",
+    note = ("# words: attention summed over the pieces of each source word, averaged over the pieces of each "
+            "target word\n" if trace.words else "")
+    c2.download_button(f"Download {what} matrix (CSV)", data=lambda: note + frame.to_csv(), mime="text/csv",
                        file_name=filename(trace.model, what) + ".csv", on_click="ignore", key=button(page, "csv"))

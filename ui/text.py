@@ -6,11 +6,12 @@ inline code span) before it reaches st.markdown.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
-TASK_LABELS = {"en-zh": "English → Chinese", "dates": "Dates → ISO 8601", "reverse": "Reverse the letters"}
+from seq2seq.subword import display
+from seq2seq.tasks import LABELS
+
+TASK_LABELS = LABELS  # one place for a task's name: seq2seq.tasks
 ARCH_LABELS = {"lstm": "LSTM (no attention)", "lstm-attn": "LSTM + attention", "transformer": "Transformer"}
 STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "sample": "Sampling", "forced": "Forced target"}
 DEVICE_LABELS = {"cuda": "GPU (CUDA)", "mps": "GPU (Apple MPS)", "cpu": "CPU"}
@@ -54,7 +55,7 @@ def code(text) -> str:
 
 def output_line(trace, step: int) -> str:
     """Markdown: the output up to `step`, the token of `step` highlighted."""
-    toks = [md(t) for t in trace.tgt_tokens[: step + 1]]
+    toks = [md(t) for t in display(trace.tgt_tokens[: step + 1])]  # subword pieces as "power ##ful"
     if toks:
         toks[-1] = f":orange-background[**{toks[-1]}**]"
     return " ".join(toks)
@@ -71,22 +72,3 @@ def agreement(a, b) -> str:
     gap = float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float)))) if len(a) else 0.0
     return "exactly" if gap == 0 else f"to within {gap:.1e}"
 
-
-DATA_CREDITS = {  # corpus file (config.json "data") -> its credit line
-    "cmn-eng.tsv": "English–Chinese sentence pairs from [Tatoeba](https://tatoeba.org) and its contributors, "
-                   "licensed [CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the export "
-                   "of [manythings.org/anki](https://www.manythings.org/anki/) (`cmn-eng.zip`).",
-}
-
-
-def data_credit(info: dict) -> str:
-    """Markdown: where the model's training data comes from, read from its config.json."""
-    data, task = str(info.get("data") or ""), info.get("task")
-    if data.startswith("generated"):
-        return (f"**Generated** by this project (`seq2seq.data`, task {code(task)}): the true alignment of every "
-                "output token is known.")
-    credit = DATA_CREDITS.get(Path(data).name)
-    if credit:
-        sha = info.get("data_sha256")
-        return credit + (f" Corpus file {code(Path(data).name)}, sha256 {code(sha)}." if sha else "")
-    return f"Data: {code(data)}." if data else "The checkpoint does not say what data it was trained on."

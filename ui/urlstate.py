@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 
 import streamlit as st
 
-from seq2seq.analysis import KINDS
+from seq2seq.attention import KINDS
 from seq2seq.decoding import STRATEGIES
 
 from . import keys
@@ -42,6 +42,7 @@ from .keys import (
     Q_TEXT,
     Q_TOP_K,
     Q_WHATIF,
+    Q_WORDS,
     URL_READ,
     k,
 )
@@ -76,6 +77,7 @@ class View:
     gold: bool | None = None
     kind: str | None = None  # encoder | decoder | cross
     pos: int | None = None
+    words: bool | None = None  # subword pieces merged into words
     whatif: tuple[tuple[int, str], ...] = ()  # what-if edits (step, token), in order
 
     def widgets(self) -> dict:
@@ -136,7 +138,7 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
         task = one(Q_TASK)
     head = one(Q_HEAD)
     ints = {name: _int(one(name) or "", *bounds) for name, bounds in INTS.items()}
-    text, target, gold = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD)
+    text, target, gold, words = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD), one(Q_WORDS)
     return View(
         model=model if task else None, task=task, arch=arch,
         archs=tuple(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS) if one(Q_ARCHS) else None,
@@ -148,6 +150,7 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
         temperature=_float(one(Q_TEMPERATURE) or "", 0.1, 3.0),
         target=None if target is None else target[:MAX_TEXT],
         gold=None if gold is None else gold.lower() in TRUE,
+        words=None if words is None else words.lower() in TRUE,
         kind=one(Q_KIND) if one(Q_KIND) in KINDS else None,
         whatif=_whatif(all_(Q_WHATIF)),
     )
@@ -170,12 +173,15 @@ def to_query(view: View) -> dict:
             q[name] = str(v)
     if view.gold:
         q[Q_GOLD] = "1"
+    if view.words is not None:
+        q[Q_WORDS] = "1" if view.words else "0"
     if view.whatif:
         q[Q_WHATIF] = [f"{s}:{t}" for s, t in view.whatif]
     return q
 
 
-def step_view(name, text, strategy, params: dict, step=None, layer_head=None, gold=False, edits=()) -> View:
+def step_view(name, text, strategy, params: dict, step=None, layer_head=None, gold=False, edits=(),
+              words=None) -> View:
     """A step-page view from the app's values: `layer_head` is 0-based (layer, head or None
     for the mean); layer -1 is an RNN's only attention, left out of the URL with its head."""
     layer = head = None
@@ -184,7 +190,7 @@ def step_view(name, text, strategy, params: dict, step=None, layer_head=None, go
         head = "mean" if layer_head[1] is None else layer_head[1] + 1
     extra = {PARAMS[p]: v for p, v in params.items() if p in PARAMS}
     return View(model=name, text=text, strategy=strategy, step=step, layer=layer, head=head, gold=bool(gold) or None,
-                whatif=tuple(edits), **extra)
+                whatif=tuple(edits), words=words, **extra)
 
 
 # --- the Streamlit side ---------------------------------------------------------------------

@@ -10,8 +10,10 @@ from __future__ import annotations
 import streamlit as st
 
 import seq2seq
-from seq2seq.analysis import KINDS, Gold, attention_stack, clamp_step, cross_matrix, gold_alignment, gold_overlap
+from seq2seq.attention import KINDS, attention_stack, clamp_step, cross_matrix
 from seq2seq.decoding import MAX_SOURCE_TOKENS, STOPS, STRATEGIES
+from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
+from seq2seq.subword import has_pieces, piece_text
 
 from . import session
 from .keys import (
@@ -30,6 +32,7 @@ from .keys import (
     Q_TARGET,
     Q_TEMPERATURE,
     Q_TOP_K,
+    Q_WORDS,
     SHARED,
     STRATEGY,
     TASK,
@@ -265,7 +268,7 @@ def whatif_buttons(page: str, trace, step: int):
     st.markdown("**What if it had written…**")
     cols = st.columns(min(len(alts), 4))
     for i, (tok, p) in enumerate(alts):
-        cols[i % len(cols)].button(f"{md(tok)} · {p:.1%}", key=button(page, f"whatif.{i}"),
+        cols[i % len(cols)].button(f"{md(piece_text(tok))} · {p:.1%}", key=button(page, f"whatif.{i}"),
                                    on_click=session.add_edit, args=(page, step, tok), width="stretch",
                                    help=f"Force this token at step {step}, then let the model decode on.")
 
@@ -303,3 +306,29 @@ def stop_notice(trace):
     if not trace.finished:
         st.warning(f"The model {STOPS['length']}: it wrote {trace.steps} tokens (the limit for this input) and "
                    "never the end marker </s>, so its output is cut off.")
+
+
+PIECES_NOTE = ("The model reads and writes **subword pieces**: a word it cut is written `power ##ful`, where `##` "
+               "marks a piece that continues the word before it. Names it never saw are copied piece by piece.")
+WORDS_NOTE = ("**Pieces merged into words**: a source word's attention is the **sum** over its pieces (each row "
+              "still sums to 1), a target word's row the **mean** over the steps that wrote its pieces.")
+
+
+def words_toggle(page: str, trace) -> bool | None:
+    """'Merge pieces into words', where the decode has words cut into subword pieces (on by
+    default in presentation mode). Whether to show the word view; None where there are no pieces."""
+    if trace is None or not (has_pieces(trace.src_tokens) or has_pieces(trace.tgt_tokens)):
+        return None
+    default(k(page, Q_WORDS), presenting())
+    on = st.toggle("Merge pieces into words", key=k(page, Q_WORDS),
+                   help="Attention summed over the pieces of a source word, averaged over the pieces of a target "
+                        "word. Off: every piece the model read and wrote.")
+    st.caption(WORDS_NOTE if on else PIECES_NOTE)
+    return on
+
+
+def input_notice(task: str, text: str):
+    """Say so when the input is unlike anything the task's models were trained on (they still answer)."""
+    note = unlike_training(task, text)
+    if note:
+        st.info(f"{md(note)} The model still answers — a wrong answer here shows what it never learned.")

@@ -5,9 +5,11 @@ train_log.jsonl, README.md), nothing typed by hand."""
 import streamlit as st
 
 import seq2seq
+from seq2seq.checkpoint import read_card, read_metrics, read_train_log
+from seq2seq.tasks import data_credit
 from ui import figures, models, shell, tables, widgets
 from ui.keys import Q_MODEL, SHARED
-from ui.text import ARCH_LABELS, TASK_LABELS, code, data_credit, filename, label, md
+from ui.text import ARCH_LABELS, TASK_LABELS, code, filename, label, md
 from ui.urlstate import restore_url, write_url
 
 st.title("Model cards")
@@ -57,7 +59,7 @@ with c2:
         st.info("config.json records no training run.")
 
 st.subheader("Training curves")
-fig, note = figures.training_figure(models.read_train_log(name))
+fig, note = figures.training_figure(read_train_log(name))
 if fig is not None:
     figures.plot(fig, filename(name, "training"))
     shell.hint("Training loss per epoch (left axis) and the dev-set metric after each epoch (right axis), "
@@ -66,7 +68,7 @@ if note:
     (st.info if fig is None else st.caption)(note)
 
 st.subheader("Test metrics")
-metrics = models.read_metrics(name)
+metrics = read_metrics(name)
 if metrics is None:
     st.info(f"Test metrics: not evaluated yet — this folder has no metrics.json (run "
             f"{code('python -m seq2seq.evaluate --model ' + name)}).")
@@ -95,7 +97,7 @@ else:
 st.subheader("Data")
 st.markdown(data_credit(info))
 
-card = models.read_model_card(name)
+card = read_card(name)
 with st.expander("The model card as written in the folder (README.md)"):
     if card is None:
         st.info("This folder has no README.md yet (`python -m seq2seq.evaluate` writes it).")

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from seq2seq.subword import merge_words
 from ui import figures, models, session, shell, widgets
 from ui.text import ARCH_LABELS, filename, label, md, output_line
 from ui.urlstate import restore_url, step_view, to_query, write_url
@@ -43,9 +44,13 @@ else:
                 error = error and f"Cannot decode with **{md(zoo[task][arch])}**: {md(error)}."
             runs.append((arch, trace, error))
 
+words = widgets.words_toggle(P, next((tr for _, tr, _ in runs if tr is not None), None))
+if words:  # the word view of every model: pieces merged (seq2seq.subword)
+    runs = [(arch, None if tr is None else merge_words(tr), error) for arch, tr, error in runs]
 traces = [tr for _, tr, _ in runs if tr is not None]
 t, view, gold = 0, None, None
 if traces:
+    widgets.input_notice(task, text)
     widgets.source_notices(traces[0])
     c1, c2 = st.columns([2, 1])
     with c1:
@@ -98,4 +103,4 @@ if missing:
             "(run `python -m seq2seq.evaluate` to write their metrics.json).")
 
 write_url(P, to_query(replace(step_view(None, text, strategy, params, t if traces else None, view, gold is not None),
-                              task=task, archs=tuple(archs))))
+                              task=task, archs=tuple(archs), words=words)))

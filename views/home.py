@@ -33,9 +33,10 @@ for line in problems:
 st.subheader("Where to start")
 zoo = models.zoo()
 starts = [
+    ("en-zh", "transformer", "ChatGPT is powerful.", "The article's own example: “ChatGPT is powerful” → "
+     "ChatGPT很强大, step by step"),
     ("dates", "lstm-attn", "Wednesday, 9 May 2018", "Watch a date model find the day, month and year"),
     ("reverse", "lstm", "abcdefghijklmnopqrstuvwxyz", "See the bottleneck: a plain LSTM reversing 26 letters"),
-    ("en-zh", "transformer", "I like tea.", "Step through an English → Chinese translation"),
 ]
 any_start = False
 for task, arch, text, label in starts:

@@ -1,10 +1,10 @@
 """Inside attention: the formulas of the encoder, the decoder, attention and
 self-attention, each next to its live numbers for the current model, input and step.
-Every number comes from the trace through seq2seq.explain.inside; nothing is run again."""
+Every number comes from the trace through seq2seq.attention.inside; nothing is run again."""
 
 import streamlit as st
 
-from seq2seq.explain import inside
+from seq2seq.attention import inside
 from ui import figures, shared, shell, tables, widgets
 from ui.keys import SHARED
 from ui.text import agreement, code, filename, head_title, md

@@ -3,6 +3,7 @@ what-if branches, and where the model looks (cross-attention) at each step."""
 
 import streamlit as st
 
+from seq2seq.subword import display, merge_words
 from ui import figures, models, session, shell, tables, widgets
 from ui.keys import HYP, k
 from ui.session import valid
@@ -45,12 +46,13 @@ with st.spinner("Decoding…"):
 if dec.error:
     st.error(f"Cannot decode this input: {md(dec.error)}.")
     stop()
-trace = dec.trace
-
 widgets.branch_bar(P, dec)
-widgets.source_notices(trace)
-widgets.stop_notice(trace)
+widgets.input_notice(task, text)
+widgets.source_notices(dec.trace)
+widgets.stop_notice(dec.trace)
 st.divider()
+words = widgets.words_toggle(P, dec.trace)
+trace = merge_words(dec.trace) if words else dec.trace  # the word view: pieces merged (seq2seq.subword)
 
 # --- what to look at ---------------------------------------------------------------
 if trace.has_attention:
@@ -77,14 +79,18 @@ c1, c2 = st.columns([2, 3])
 with c1:
     st.markdown(f"**Step {t}** — output so far: {output_line(trace, t)}")
     m1, m2 = st.columns(2)
-    m1.metric("Chosen token", trace.tgt_tokens[t])
+    m1.metric("Chosen token", display(trace.tgt_tokens)[t])
     m2.metric("Probability", f"{float(trace.probs[t]):.1%}")
     if trace.forced[t]:
         st.caption("This token was forced (teacher forcing or a what-if), not chosen by the model.")
 with c2:
-    widgets.whatif_buttons(P, trace, t)
+    if words:
+        st.caption("What-if works on the pieces the model writes: turn off *Merge pieces into words* to force "
+                   "another token.")
+    else:
+        widgets.whatif_buttons(P, trace, t)
 
-figures.plot(figures.step_figure(P, trace, view, gold, marks=dec.marks, step=t),
+figures.plot(figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t),
              filename(trace.model, "attention" if view else "context", "step", t))
 widgets.gold_caption(trace, view, gold)
 
@@ -104,4 +110,4 @@ st.caption(f"Model **{md(trace.model)}** on {md(trace.device)} · {trace.steps} 
            f"output: {md(trace.output) or '(empty)'}")
 
 write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,
-                                gold is not None, dec.edits)))
+                                gold is not None, dec.edits, words)))

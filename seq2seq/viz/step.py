@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..subword import display, piece_text
 from .layout import DEFAULT_WIDTH, Layout, StepBox
 from .parts import gold_trace, hover_text, step_shapes
 from .style import ATTN_SCALE, HIGHLIGHT, STATE_SCALE, axis_labels, bar_colours, esc, sized, sizes
@@ -16,8 +17,8 @@ from .style import ATTN_SCALE, HIGHLIGHT, STATE_SCALE, axis_labels, bar_colours,
 
 def step_title(trace, t: int, keep: int = 40, present: bool = False) -> str:
     """'step t · wrote «x» p = 0.93 · output so far: …' (escaped)."""
-    tok, p = trace.tgt_tokens[t], float(trace.probs[t])
-    so_far = trace.tgt_tokens[: t + 1]
+    so_far = display(trace.tgt_tokens[: t + 1])  # subword pieces as "power ##ful"
+    tok, p = so_far[-1], float(trace.probs[t])
     shown = ("… " if len(so_far) > keep else "") + " ".join(esc(x) for x in so_far[-keep:])
     how = " (forced)" if trace.forced[t] else ""
     return (f"<b>step {t}</b> · wrote <b>{esc(tok)}</b>{how} with p = {p:.3f}"
@@ -50,7 +51,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     outlined and later rows veiled; under the source labels, step t's weights as bars
     hanging from their tokens; on the right the top-k candidates of step t.
 
-    matrix: (T, S) attention (e.g. analysis.cross_matrix) -- or None for the plain LSTM,
+    matrix: (T, S) attention (e.g. attention.cross_matrix) -- or None for the plain LSTM,
     then the panel shows trace.context (T, D): the one vector every step receives.
     frames: one frame per step plus slider and play button (stepping in the browser).
     gold:   (G, S) true alignment drawn as open squares.
@@ -128,9 +129,9 @@ def _strip(w, cols, zmax: float) -> go.Bar:
 
 def _topk_bars(trace, t: int) -> dict:
     """Data of the top-k bar trace at step t (the chosen token in the highlight colour)."""
-    toks = list(trace.topk_tokens[t])
+    toks = [piece_text(x) for x in trace.topk_tokens[t]]
     probs = np.asarray(trace.topk_probs[t], dtype=float)
-    chosen = trace.tgt_tokens[t]
+    chosen = piece_text(trace.tgt_tokens[t])
     colours = [HIGHLIGHT if tok == chosen else "#9ecae1" for tok in toks]
     return dict(x=probs.tolist(), y=list(range(len(toks))), text=[esc(x) for x in toks], marker=dict(color=colours),
                 customdata=[[esc(x), "chosen" if x == chosen else "alternative"] for x in toks])

@@ -13,7 +13,7 @@ from conftest import tiny_model
 from streamlit.testing.v1 import AppTest
 
 import seq2seq
-from seq2seq.explain import rollout
+from seq2seq.attention import rollout
 from ui import keys
 
 HOME, STEP, COMPARE = "views/home.py", "views/step.py", "views/compare.py"

@@ -89,9 +89,3 @@ def test_transformer_inside_scores_are_q_dot_k_over_sqrt_dk(traces, kind):
 def test_plain_lstm_has_no_inside_attention(traces):
     with pytest.raises(ValueError, match="no attention"):
         inside(traces["lstm"], 0)
-
-
-def test_the_old_module_names_still_reach_the_same_functions():
-    from seq2seq import analysis, attention, explain
-
-    assert analysis.cross_matrix is attention.cross_matrix and explain.inside is attention.inside

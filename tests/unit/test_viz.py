@@ -1,8 +1,7 @@
-"""Pure figure builders and the analysis helpers behind them: no Streamlit, tiny models."""
+"""Pure figure builders: no Streamlit, tiny models."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import numpy as np
@@ -10,8 +9,9 @@ import pytest
 from conftest import tiny_model
 
 import seq2seq
-from seq2seq import analysis, viz
-from seq2seq.data import date_example, reverse_example
+from seq2seq import viz
+from seq2seq.attention import attention_stack, cross_matrix
+from seq2seq.gold import gold_alignment
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def _heat(fig):
 
 
 def test_labels_are_unique_and_escaped(traces):
-    fig = viz.step_figure(traces["transformer"], analysis.cross_matrix(traces["transformer"]), step=2)
+    fig = viz.step_figure(traces["transformer"], cross_matrix(traces["transformer"]), step=2)
     ticks = list(fig.layout.xaxis.ticktext)
     assert len(ticks) == len(traces["transformer"].src_tokens)
     assert len(set(ticks)) == len(ticks)  # 'd', 'a', 'y', ' ' repeat in the source
@@ -39,7 +39,7 @@ def test_labels_are_unique_and_escaped(traces):
 
 def test_step_figure_shapes_and_frames(traces):
     tr = traces["lstm-attn"]
-    m = analysis.cross_matrix(tr)
+    m = cross_matrix(tr)
     fig = viz.step_figure(tr, m, step=3)
     assert np.asarray(_heat(fig).z).shape == (tr.steps, len(tr.src_tokens))
     assert len(fig.frames) == tr.steps
@@ -61,11 +61,11 @@ def test_step_figure_shapes_and_frames(traces):
 
 def test_highlighted_row_and_veil(traces):
     tr = traces["lstm-attn"]
-    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=3)
+    fig = viz.step_figure(tr, cross_matrix(tr), step=3)
     outline, veil = fig.layout.shapes
     assert (outline.y0, outline.y1) == (2.5, 3.5)  # row 3
     assert (veil.y0, veil.y1) == (3.5, tr.steps - 0.5)  # the rows not decoded yet
-    last = viz.step_figure(tr, analysis.cross_matrix(tr), step=tr.steps - 1, frames=False)
+    last = viz.step_figure(tr, cross_matrix(tr), step=tr.steps - 1, frames=False)
     assert len(last.layout.shapes) == 1  # nothing left to veil
     # each frame moves the outline to its own row
     assert fig.frames[5].layout.shapes[0].y0 == 4.5
@@ -73,7 +73,7 @@ def test_highlighted_row_and_veil(traces):
 
 def test_strip_shows_the_weights_of_the_step(traces):
     tr = traces["transformer"]
-    m = analysis.cross_matrix(tr, layer=1, head=2)
+    m = cross_matrix(tr, layer=1, head=2)
     fig = viz.step_figure(tr, m, step=4)
     strip = next(t for t in fig.data if t.type == "bar" and t.yaxis == "y2")
     np.testing.assert_allclose(strip.y, m[4], rtol=1e-6)
@@ -83,7 +83,7 @@ def test_strip_shows_the_weights_of_the_step(traces):
 
 def test_hover_names_the_pair_and_the_exact_weight(traces):
     tr = traces["lstm-attn"]
-    m = analysis.cross_matrix(tr)
+    m = cross_matrix(tr)
     fig = viz.step_figure(tr, m, step=0)
     text = _heat(fig).text
     cell = text[2][13]  # output step 2, source position 13 ('M')
@@ -95,7 +95,7 @@ def test_hover_names_the_pair_and_the_exact_weight(traces):
 
 def test_topk_panel_marks_the_chosen_token(traces):
     tr = traces["transformer"]
-    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=1)
+    fig = viz.step_figure(tr, cross_matrix(tr), step=1)
     bars = next(t for t in fig.data if t.type == "bar" and t.orientation == "h")
     assert list(bars.text) == [viz.esc(x) for x in tr.topk_tokens[1]]
     chosen = [c == viz.HIGHLIGHT for c in bars.marker.color]
@@ -104,7 +104,7 @@ def test_topk_panel_marks_the_chosen_token(traces):
 
 def test_show_step_matches_a_fresh_figure(traces):
     tr = traces["lstm-attn"]
-    m = analysis.cross_matrix(tr)
+    m = cross_matrix(tr)
     moved = viz.show_step(viz.step_figure(tr, m, step=0), 5)
     fresh = viz.step_figure(tr, m, step=5)
     assert moved.layout.sliders[0].active == 5
@@ -116,7 +116,7 @@ def test_show_step_matches_a_fresh_figure(traces):
 
 def test_plain_lstm_shows_the_context_vector(traces):
     tr = traces["lstm"]
-    assert analysis.cross_matrix(tr) is None
+    assert cross_matrix(tr) is None
     fig = viz.step_figure(tr, None, step=2)
     z = np.asarray(_heat(fig).z)
     assert z.shape == tr.context.shape
@@ -160,7 +160,7 @@ def test_figures_grow_with_the_token_count(n):
 
 def test_gold_markers_and_unknown_tokens():
     src = list("cab") + ["</s>"]
-    gold = analysis.gold_alignment("reverse", src)
+    gold = gold_alignment("reverse", src)
     m = np.eye(4)[::-1][:3]
     fig = viz.attention_figure(m, list("bac"), src, col_unknown=[False, True, False, False], gold=gold.matrix)
     marks = next(t for t in fig.data if t.type == "scatter")
@@ -193,14 +193,14 @@ def test_the_caller_owns_the_page_width(traces):
     """Every token builder fits the max_width it is given (the app's column), and draws
     exactly the pixels the Layout computed for it."""
     tr = traces["transformer"]
-    m = analysis.cross_matrix(tr)
+    m = cross_matrix(tr)
     for width in (600, 1150):
         fig = viz.step_figure(tr, m, step=1, max_width=width)
         assert fig.layout.width <= width
         rows, cols = viz.axis_labels(tr.tgt_tokens), viz.axis_labels(tr.src_tokens, tr.src_unknown)
         box = viz.Layout(width).step(rows, cols, k=len(tr.topk_tokens[0]))
         assert (fig.layout.width, fig.layout.height, fig.layout.margin.l) == (box.width, box.height, box.left)
-    a = analysis.attention_stack(tr, "encoder")
+    a = attention_stack(tr, "encoder")
     grid = viz.heads_grid(a.weights, a.rows, a.cols, max_width=600)
     assert grid.layout.width <= 600 < viz.heads_grid(a.weights, a.rows, a.cols, max_width=1100).layout.width
     one = viz.attention_figure(m, tr.tgt_tokens, tr.src_tokens, large=True, max_width=500)
@@ -208,57 +208,11 @@ def test_the_caller_owns_the_page_width(traces):
     assert viz.step_figure(tr, m).layout.width <= viz.DEFAULT_WIDTH  # a notebook's default
 
 
-# --- analysis ------------------------------------------------------------------------
-
-def test_mean_over_heads(traces):
-    tr = traces["transformer"]
-    mean = analysis.cross_matrix(tr, layer=0)
-    np.testing.assert_allclose(mean, tr.cross_weights[:, 0].mean(axis=1))
-    np.testing.assert_allclose(mean.sum(axis=1), 1, rtol=1e-5)
-    np.testing.assert_array_equal(analysis.cross_matrix(tr, 1, 3), tr.cross_weights[:, 1, 3])
-
-
-def test_gold_alignment_reverse_matches_the_generator():
-    gold = analysis.gold_alignment("reverse", list("hello") + ["</s>"])
-    ex = reverse_example("hello")
-    assert gold.target == ex.tgt
-    assert [tuple(np.nonzero(r)[0]) for r in gold.matrix] == [tuple(a) for a in ex.align]
-
-
-@pytest.mark.parametrize("fmt", range(12))
-def test_gold_alignment_dates_regenerates_every_format(fmt):
-    ex = date_example(dt.date(1987, 3, 14), fmt)
-    gold = analysis.gold_alignment("dates", list(" ".join(ex.src.split())) + ["</s>"])
-    assert gold.target == "1987-03-14"
-    assert [tuple(np.nonzero(r)[0]) for r in gold.matrix] == [tuple(a) for a in ex.align]
-
-
-def test_gold_alignment_unknown_cases():
-    assert not analysis.gold_alignment("dates", list("next tuesday") + ["</s>"]).known
-    assert not analysis.gold_alignment("en-zh", ["i", "like", "tea", "</s>"]).known
-    wrong_day = analysis.gold_alignment("dates", list("Tuesday, 9 May 2018") + ["</s>"])
-    assert wrong_day.known and "Wednesday" in wrong_day.note
-    assert np.nonzero(wrong_day.matrix[0])[0].tolist() == [15]  # the '2' of 2018
-
-
-def test_metrics_helpers_are_defensive():
-    assert analysis.metric_summary(None) == ""
-    assert analysis.metric_summary({"metrics": {"bleu": 23.456, "note": "x"}}) == "BLEU 23.5"
-    summary = analysis.metric_summary({"metrics": {"n": 2000, "exact": 99.95, "bleu": 31.26, "chrf": 40.04,
-                                                   "token_acc": 99.99, "align_acc": 87.5}})
-    assert summary == ("BLEU 31.3 · chrF 40.0 · exact 100.0 % · token acc. 100.0 % · alignment acc. 87.5 % · "
-                       "n = 2,000")
-    name, rows = analysis.by_length({"by_length": [{"bucket": "1-4", "n": 10, "bleu": 30.0}, {"oops": 1}, "junk"]})
-    assert name == "bleu" and rows == [("1-4", 30.0, 10)]
-    assert analysis.by_length({"by_length": "nope"}) == (None, [])
-    assert analysis.clamp_step("7", 5) == 4 and analysis.clamp_step("x", 5) == 0 and analysis.clamp_step(3, 0) == 0
-
-
 @pytest.mark.parametrize("n,all_labels", [(20, True), (60, True), (100, False)])
 def test_long_inputs_fit_the_page(n, all_labels):
     model = tiny_model("transformer", "reverse")
     tr = seq2seq.decode(model, ("abcdefghij" * 10)[:n], max_len=6)
-    fig = viz.step_figure(tr, analysis.cross_matrix(tr), step=0)
+    fig = viz.step_figure(tr, cross_matrix(tr), step=0)
     S = n + 1
     assert fig.layout.width <= viz.DEFAULT_WIDTH
     heat_px = (fig.layout.width - fig.layout.margin.l - fig.layout.margin.r) * fig.layout.xaxis.domain[1]

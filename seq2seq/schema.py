@@ -1,0 +1,101 @@
+"""What the JSON files of a checkpoint folder may hold: field -> type tables and the checks
+that name the first wrong field. Read by seq2seq.checkpoint, which owns the files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+MAX_DEPTH = 8  # JSON nested deeper than this is not read (the real files nest 3 deep)
+
+
+# --- what the JSON files may hold ---------------------------------------------------------
+# Field -> its type; `float` is any finite number, None allows null. Unknown fields pass.
+
+CONFIG_FIELDS = {"format_version": int, "arch": str, "task": str, "config": dict, "parameters": int,
+                 "weights_dtype": str, "src_tokenizer": str, "tgt_tokenizer": str, "data": (str, None),
+                 "data_sha256": (str, None), "train": dict}
+TRAIN_FIELDS = {"epochs": int, "seed": int, "device": str, "threads": int, "train_pairs": int,
+                "command": (str, None), "lr": float, "batch": int, "warmup": int, "generated": (dict, None),
+                "minutes": float, "epochs_run": int, "best_dev": float, "torch": str, "config_used": dict,
+                "machine": dict}
+GENERATED_FIELDS = {"size": int, "repeat": float, "patterns": float}
+MACHINE_FIELDS = {"cpu": str, "cores": (int, None), "threads": int, "device": str, "python": str, "torch": str}
+METRICS_FIELDS = {"model": str, "task": str, "arch": str, "split": str, "metrics": dict, "by_length": list,
+                  "decode": dict, "examples": list, "data": (str, None), "data_sha256": (str, None),
+                  "command": str, "evaluated": str}
+DECODE_FIELDS = {"strategy": str, "batch_seconds": float, "sentences_per_s": float, "trace_ms_median": float,
+                 "device": str, "threads": int}
+LOG_FIELDS = {"epoch": int, "train_loss": float, "lr": float, "seconds": float, "tokens_per_s": float,
+              "best": bool}
+
+
+def _is(value, kinds) -> bool:
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    if value is None or isinstance(value, bool):  # bool is an int to Python, not to a config
+        return (None if value is None else bool) in kinds
+    if float in kinds and isinstance(value, (int, float)):
+        return abs(value) < 1e300  # finite (not NaN), and float() takes it
+    return isinstance(value, tuple(k for k in kinds if k is not None))
+
+
+def _wrong(d: dict, fields: dict) -> str | None:
+    """The first field of `d` that is not of its type in `fields`, in words; None if none."""
+    for key, kind in fields.items():
+        if key in d and not _is(d[key], kind):
+            return f"{key!r} is {json.dumps(d[key])[:40]}, not of the expected type"
+    return None
+
+
+def _numbers(d: dict, but=()) -> str | None:
+    """Every value of `d` a finite number (except the keys in `but`)?"""
+    bad = next((k for k, v in d.items() if k not in but and not _is(v, float)), None)
+    return None if bad is None else f"{bad!r} is not a number"
+
+
+def depth(obj) -> int:
+    """How deep lists and objects nest in `obj` (0 for a scalar); stops counting past MAX_DEPTH."""
+    deepest, todo = 0, [(obj, 0)]
+    while todo and deepest <= MAX_DEPTH:
+        o, d = todo.pop()
+        if isinstance(o, (dict, list)):
+            deepest = max(deepest, d + 1)
+            todo += [(v, d + 1) for v in (o.values() if isinstance(o, dict) else o)]
+    return deepest
+
+
+def config_problem(info: dict) -> str | None:
+    """What is wrong with the types in a config.json, or None."""
+    train = info.get("train") if isinstance(info.get("train"), dict) else {}
+    problem = (_wrong(info, CONFIG_FIELDS) or _wrong(train, TRAIN_FIELDS)
+               or _wrong(train.get("generated") or {}, GENERATED_FIELDS)
+               or _wrong(train.get("machine") or {}, MACHINE_FIELDS))
+    if problem:
+        return problem
+    if any(not _is(v, (int, float, str, bool)) for v in info.get("config", {}).values()):
+        return "the model config holds something other than numbers, text and true/false"
+    for key in ("src_tokenizer", "tgt_tokenizer"):  # a file beside config.json, nowhere else
+        if key in info and (Path(info[key]).name != info[key] or info[key].startswith(".")):
+            return f"{key} {info[key]!r} is not a file name in this folder"
+    return None
+
+
+def metrics_problem(metrics: dict) -> str | None:
+    """What is wrong with the types in a metrics.json, or None."""
+    problem = _wrong(metrics, METRICS_FIELDS) or _numbers(metrics.get("metrics", {}))
+    problem = problem or _wrong(metrics.get("decode", {}), DECODE_FIELDS)
+    for row in metrics.get("by_length", []):
+        if not isinstance(row, dict) or not isinstance(row.get("bucket"), str):
+            return "a by_length row without a bucket"
+        problem = problem or _numbers(row, but=("bucket",))
+    for row in metrics.get("examples", []):
+        if not isinstance(row, dict) or not all(isinstance(v, str) for v in row.values()):
+            return "an example that is not text"
+    return problem
+
+
+def log_row_problem(row) -> str | None:
+    """What is wrong with one line of train_log.jsonl, or None."""
+    if not isinstance(row, dict):
+        return "not a JSON object"
+    return _wrong(row, LOG_FIELDS) or _numbers({k: v for k, v in row.items() if k.startswith("dev_")})
