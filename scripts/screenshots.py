@@ -4,7 +4,7 @@ server and Debian's headless Chromium (never run by pytest: the tests leave trac
     python scripts/screenshots.py              # all four
     python scripts/screenshots.py step inside  # some of them
 
-step.png            /step, en-zh-transformer on "I like tea.", step 1
+step.png            /step, en-zh-transformer on the article's "ChatGPT is powerful.", pieces merged into words
 compare.png         /compare, the three reverse models on a 15-letter input, step 10
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers
@@ -27,7 +27,7 @@ TIMEOUT = 120_000
 TEA = "model=en-zh-transformer&text=I+would+like+a+cup+of+tea."
 # name -> (path, text the clip starts at or None for the whole page, chart title the clip ends at or None)
 SHOTS = {
-    "step": ("/step?model=en-zh-transformer&text=I+like+tea.&step=1", None, None),
+    "step": ("/step?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=1&words=1", None, None),
     "compare": ("/compare?task=reverse&text=neuralattention&step=10", None, None),
     "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),

@@ -15,15 +15,15 @@ run() {  # task arch minutes patience threads
     --threads "$5" --data "$DATA" >> "logs/$1-$2.log" 2>&1
 }
 (
-  run en-zh lstm-attn 22 5 1; run en-zh lstm 12 5 1
+  run en-zh lstm-attn 43 5 1
   run dates lstm-attn 6 5 1; run dates lstm 6 5 1; run reverse lstm 10 5 1
 ) &
 (
-  run dates transformer 8 5 1
+  run en-zh lstm 30 5 1; run dates transformer 8 5 1
   run reverse lstm-attn 16 10 1; run reverse transformer 41 10 1
 ) &
 wait
-run en-zh transformer 36 5 2
+run en-zh transformer 43 5 2
 for m in en-zh-lstm en-zh-lstm-attn en-zh-transformer; do python -m seq2seq.compress "$m" --dtype int8; done
 for m in checkpoints/*/; do python -m seq2seq.evaluate --model "$m" --data "$DATA"; done
 python scripts/models_table.py

@@ -21,6 +21,14 @@ COLUMNS = {"bleu": "BLEU", "chrf": "chrF", "exact": "exact %", "token_acc": "tok
 EN_ZH_DATA = ("the fixed split of `shared/data/README.md` (by a SHA-1 of the English sentence), Chinese converted "
               "to Simplified with OpenCC (t2s), one token per character; English split into words and punctuation, "
               "lower-cased.")
+EN_ZH_PIECES = ("the fixed split of `shared/data/README.md` (by a SHA-1 of the English sentence), Chinese converted "
+                "to Simplified with OpenCC (t2s). English is cut into SentencePiece pieces (unigram, "
+                "{src:,} pieces, cased, byte fallback: no input is ever unknown; trained on the training split "
+                "alone, stored as `{file}`); Chinese is one token per character, its runs of Latin letters cut "
+                "into the same pieces, so a name can be copied piece by piece ({tgt:,} target tokens). Names pass "
+                "through: training adds copies of the pairs whose Chinese keeps a Latin name, and of a share of "
+                "the pairs that write Tom, Mary, John… in Chinese, with the name swapped for an invented one on both "
+                "sides (`seq2seq.names`, seed {seed}); dev and test are never touched.")
 
 
 def _plural(n, word: str) -> str:
@@ -55,11 +63,13 @@ def _model(info: dict) -> list[str]:
             "- config: " + ", ".join(f"`{k}={v}`" for k, v in info["config"].items()), ""]
 
 
-def _data(info: dict) -> list[str]:
+def _data(info: dict, pieces: bool = False) -> list[str]:
     task, tr = info.get("task"), info.get("train", {})
     if task == "en-zh":
-        return ["## Data", "", f"Tatoeba English–Chinese pairs, {EN_ZH_DATA}", "", "Data credit: " + data_credit(info),
-                ""]
+        gen, cfg = tr.get("generated") or {}, info.get("config", {})
+        how = (EN_ZH_PIECES.format(src=cfg.get("src_vocab", 0), tgt=cfg.get("tgt_vocab", 0),
+                                   seed=gen.get("names_seed", "?"), file=checkpoint.PIECES) if pieces else EN_ZH_DATA)
+        return ["## Data", "", f"Tatoeba English–Chinese pairs, {how}", "", "Data credit: " + data_credit(info), ""]
     gen = tr.get("generated") or {}
     n = gen.get("size") or tr.get("train_pairs")
     size = f"{n:,} training pairs" if n else "the training pairs"
@@ -85,6 +95,10 @@ def _training(name: str, info: dict, log: list[dict]) -> list[str]:
              f"- {tr.get('epochs_run', '?')} epochs in {tr.get('minutes', '?')} min on {machine_words(tr)}; best dev "
              f"epoch {tr.get('epochs', '?')} (dev {'BLEU' if task == 'en-zh' else 'exact match'} "
              f"{tr.get('best_dev', '?')}); seed {tr.get('seed', '?')}"]
+    avg = tr.get("averaged_epochs")
+    if avg:  # the best dev score is then the average's
+        lines[-1] = lines[-1].replace(f"best dev epoch {tr.get('epochs', '?')}",
+                                      f"weights averaged over epochs {avg[0]}–{avg[-1]}")
     if info.get("weights_dtype") == "int8":
         lines.append(f"- then stored as int8: `python -m seq2seq.compress {name} --dtype int8`")
     lines.append("")
@@ -123,7 +137,7 @@ def card_text(folder) -> str:
     info = checkpoint.read_config(folder)
     log = checkpoint.read_train_log(folder)
     notes = checkpoint.read_notes(folder)
-    lines = [f"# {folder.name}", "", *_model(info), *_data(info),
+    lines = [f"# {folder.name}", "", *_model(info), *_data(info, (folder / checkpoint.PIECES).is_file()),
              *_training(folder.name, info, log[0] if log else []),
              *_test_metrics(folder.name, checkpoint.read_metrics(folder))]
     if notes and notes.strip():  # what the numbers alone do not say: how the recipe was chosen

@@ -18,7 +18,7 @@ CONFIG_FIELDS = {"format_version": int, "arch": str, "task": str, "config": dict
 TRAIN_FIELDS = {"epochs": int, "seed": int, "device": str, "threads": int, "train_pairs": int,
                 "command": (str, None), "lr": float, "batch": int, "warmup": int, "generated": (dict, None),
                 "minutes": float, "epochs_run": int, "best_dev": float, "torch": str, "config_used": dict,
-                "machine": dict}
+                "machine": dict, "averaged_epochs": list}
 GENERATED_FIELDS = {"size": int, "repeat": float, "patterns": float}
 MACHINE_FIELDS = {"cpu": str, "cores": (int, None), "threads": int, "device": str, "python": str, "torch": str}
 METRICS_FIELDS = {"model": str, "task": str, "arch": str, "split": str, "metrics": dict, "by_length": list,

@@ -67,8 +67,9 @@ def is_latin(ch: str) -> bool:
 
 def zh_tokens(text: str, pieces: Pieces) -> list[str]:
     """Chinese text -> one token per Han character or punctuation mark (spaces dropped), each
-    run of Latin letters and digits as SentencePiece pieces."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    run of Latin letters and digits as SentencePiece pieces. No Unicode normalisation: the
+    corpus's full-width marks (？，！) stay as they are, as in the references BLEU compares with."""
+    text = text.strip()
     out, at = [], 0
     for m in _LATIN.finditer(text):
         out += [c for c in text[at:m.start()] if not c.isspace()]
@@ -109,7 +110,8 @@ def display(tokens: list[str]) -> list[str]:
     tasks) are unchanged."""
     if not any(t.startswith(WORD_START) for t in tokens):
         return list(tokens)
-    return [CONTINUES + t if continues(tokens, i) else t.lstrip(WORD_START) or t for i, t in enumerate(tokens)]
+    return [CONTINUES + t if continues(tokens, i) and tokens[i - 1] != WORD_START else t.lstrip(WORD_START) or t
+            for i, t in enumerate(tokens)]  # after a bare "▁" (a word start of its own) a piece starts the word
 
 
 def words(tokens: list[str]) -> list[list[int]]:

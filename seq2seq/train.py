@@ -77,6 +77,7 @@ class TrainConfig:
     warmup: int | None = None  # linear warm-up steps before the inverse square-root decay; None: DEFAULTS
     train_size: int | None = None  # generated tasks: training pairs to generate; None: data.TRAIN_DATA
     half: bool | None = None  # store weights as float16; None: above 2.5 M parameters (folders under 12 MB)
+    average: int = 0  # at the end, average the weights of the last N epochs; kept if dev improves (0: off)
     quiet: bool = False  # no progress bar
     command: str | None = None  # the command line, recorded in config.json (main() sets it)
 
@@ -129,6 +130,37 @@ def _save_resume(folder: Path, model, opt, meta):
     save_file(tensors, tmp)
     tmp.replace(folder / "state.safetensors")
     checkpoint.write_json(folder / "state.json", {**meta, "param_groups": opt.state_dict()["param_groups"]})
+
+
+def _keep_epoch(folder: Path, model, epoch: int, keep: int):
+    """The epoch's weights beside the resume state, the last `keep` of them (for --average)."""
+    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+              folder / f"epoch-{epoch}.safetensors")
+    for old in folder.glob("epoch-*.safetensors"):
+        if int(old.stem.split("-")[1]) <= epoch - keep:
+            old.unlink()
+
+
+def _average(run: Run, out: Path, meta: dict, half: bool):
+    """Average the weights of the last epochs kept (Vaswani et al. 2017 average the last 5
+    checkpoints); keep the average as the checkpoint if its dev score beats the best epoch's."""
+    files = sorted((out / checkpoint.RESUME).glob("epoch-*.safetensors"), key=lambda f: int(f.stem.split("-")[1]))
+    files = files[-run.cfg.average:]
+    if len(files) < 2:
+        return
+    last = run.model.state_dict()
+    states = [load_file(f) for f in files]
+    run.model.load_state_dict({k: sum(st[k].float() for st in states) / len(states) for k in states[0]})
+    score = dev_score(run.model, run.cfg.task, run.dev)
+    epochs = [int(f.stem.split("-")[1]) for f in files]
+    print(json.dumps({"averaged_epochs": epochs, "dev": round(score, 2), "best_single": round(meta["best"], 2)}),
+          file=sys.stderr, flush=True)
+    if score > meta["best"]:
+        meta["best"] = score
+        checkpoint.save(run.model, out, task=run.cfg.task, half=half, **run.data,
+                        train={"epochs": meta["epoch"], **run.record, "averaged_epochs": epochs})
+    else:
+        run.model.load_state_dict(last)
 
 
 def _load_resume(folder: Path, model, opt):
@@ -288,6 +320,10 @@ def train(cfg: TrainConfig) -> dict:
         print(json.dumps(row), file=sys.stderr, flush=True)
         meta["epoch"] = epoch
         _save_resume(out / checkpoint.RESUME, run.model, run.opt, meta)
+        if cfg.average:
+            _keep_epoch(out / checkpoint.RESUME, run.model, epoch, cfg.average)
+    if cfg.average:
+        _average(run, out, meta, half)
     _finish(out, run.model, meta)
     return meta
 
@@ -309,6 +345,8 @@ def main(argv=None):
     p.add_argument("--batch", type=int, help="sentence pairs per batch (default: per task and architecture)")
     p.add_argument("--warmup", type=int, help="warm-up steps (default: per task and architecture)")
     p.add_argument("--train-size", type=int, help="generated tasks: how many training pairs to generate")
+    p.add_argument("--average", type=int, default=0,
+                   help="at the end, average the weights of the last N epochs (kept if dev improves)")
     args = vars(p.parse_args(argv))
     args["model"] = args.pop("config")
     command = "python -m seq2seq.train " + " ".join(sys.argv[1:] if argv is None else argv)

@@ -13,7 +13,7 @@ import seq2seq
 from seq2seq.attention import KINDS, attention_stack, clamp_step, cross_matrix
 from seq2seq.decoding import MAX_SOURCE_TOKENS, STOPS, STRATEGIES
 from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
-from seq2seq.subword import has_pieces, piece_text
+from seq2seq.subword import display, has_pieces, piece_text
 
 from . import session
 from .keys import (
@@ -292,7 +292,7 @@ def source_notices(trace):
     if trace.truncated:
         st.warning(f"The input is longer than this model reads: only the first {MAX_SOURCE_TOKENS} tokens "
                    "were used.")
-    toks = ["␣" if t == " " else t for t in trace.src_tokens[:-1]]
+    toks = ["␣" if t == " " else t for t in display(trace.src_tokens[:-1])]  # pieces as "power ##ful"
     shown = " ".join(f":red-background[{md(t)}]" if u else md(t) for t, u in zip(toks, trace.src_unknown))
     unknown = sorted({t for t, u in zip(toks, trace.src_unknown) if u})
     if unknown:

@@ -44,14 +44,16 @@ else:
                 error = error and f"Cannot decode with **{md(zoo[task][arch])}**: {md(error)}."
             runs.append((arch, trace, error))
 
-words = widgets.words_toggle(P, next((tr for _, tr, _ in runs if tr is not None), None))
+first = next((tr for _, tr, _ in runs if tr is not None), None)
+if first is not None:
+    widgets.input_notice(task, text)
+    widgets.source_notices(first)
+words = widgets.words_toggle(P, first)
 if words:  # the word view of every model: pieces merged (seq2seq.subword)
     runs = [(arch, None if tr is None else merge_words(tr), error) for arch, tr, error in runs]
 traces = [tr for _, tr, _ in runs if tr is not None]
 t, view, gold = 0, None, None
 if traces:
-    widgets.input_notice(task, text)
-    widgets.source_notices(traces[0])
     c1, c2 = st.columns([2, 1])
     with c1:
         transformer = next((tr for tr in traces if tr.arch == "transformer"), None)

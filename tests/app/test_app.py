@@ -387,3 +387,47 @@ def test_compare_with_a_broken_model(own_checkpoints):
     ok(at)
     assert len(at.error) == 1 and "dates\\-lstm" in at.error[0].value
     assert len(charts(at)) == 2
+
+
+# --- open vocabulary: pieces and words -------------------------------------------------------
+
+@pytest.fixture
+def en_zh(own_checkpoints):
+    """A tiny en-zh Transformer with subword tokenizers beside the other tiny models."""
+    from conftest import tiny_model
+
+    seq2seq.save(tiny_model("transformer", "en-zh"), own_checkpoints / "en-zh-transformer", task="en-zh")
+    return own_checkpoints
+
+
+def test_pieces_are_marked_and_merge_into_words(en_zh):
+    at = start(STEP, model="en-zh-transformer", text="ChatGPT is powerful.", strategy="forced",
+               target="ChatGPT很强大。")
+    ok(at)
+    toggle = at.toggle(key=k("words"))
+    assert toggle.value is False  # pieces by default, outside presentation mode
+    cols = charts(at)[0]["layout"]["xaxis"]["ticktext"]
+    assert cols[:3] == ["▁ ·0", "C ·1", "##h ·2"] and any("##" in c for c in cols)
+    assert "continues the word before it" in texts(at)
+    toggle.set_value(True).run()
+    ok(at)
+    fig = charts(at)[0]
+    assert fig["layout"]["xaxis"]["ticktext"][:3] == ["ChatGPT ·0", "is ·1", "powerful ·2"]
+    assert fig["layout"]["yaxis"]["ticktext"][0] == "ChatGPT ·0"
+    assert "sum" in texts(at) and "mean" in texts(at)
+    assert at.query_params["words"] == "1"
+    assert not [b for b in at.button if b.key and ".whatif." in b.key]  # what-if works on pieces only
+
+
+def test_presentation_mode_opens_on_words(en_zh):
+    at = start(STEP, model="en-zh-transformer", text="ChatGPT is powerful.", present="1")
+    ok(at)
+    assert at.toggle(key=k("words")).value is True
+
+
+def test_a_date_unlike_the_training_data_gets_a_notice():
+    at = start(STEP, model="dates-lstm-attn", text="yesterday")
+    ok(at)
+    assert "none of the 12 formats" in texts(at) and "2018/12/21" in texts(at)
+    at = start(STEP, model="dates-lstm-attn", text="9 May 2018")
+    assert "none of the 12 formats" not in texts(at)

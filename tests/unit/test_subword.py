@@ -34,7 +34,8 @@ def test_english_source_never_has_an_unknown_token(toks, text):
     assert UNK not in src.ids_to_tokens(src.encode(text))
 
 
-@pytest.mark.parametrize("text", ["ChatGPT很强大。", "我用Twitter。", "New York很大", "我有3个iPad和MP3", "他是一个DJ。"])
+@pytest.mark.parametrize("text", ["ChatGPT很强大。", "我用Twitter。", "New York很大", "我有3个iPad和MP3",
+                                  "他是一个DJ。"])
 def test_chinese_target_is_one_token_per_character_and_latin_pieces(toks, text):
     _, tgt = toks
     tokens = tgt.tokenize(text)

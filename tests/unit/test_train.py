@@ -116,3 +116,23 @@ def test_command_line_bad_model_config_is_a_one_line_error(tmp_path, capsys, con
               "--config", config])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.startswith("error: bad model config")
+
+
+def test_average_keeps_the_last_epochs_and_the_better_weights(tmp_path, capsys):
+    out = tmp_path / "reverse-lstm-attn"
+    threads = torch.get_num_threads()
+    try:
+        meta = train(TrainConfig(task="reverse", arch="lstm-attn", out=out, train_size=300, quiet=True, threads=1,
+                                 lr=3e-3, warmup=10, model={**TINY["lstm-attn"], "dropout": 0.0}, epochs=4,
+                                 average=3))
+    finally:
+        torch.set_num_threads(threads)
+    kept = sorted(f.name for f in (out / ".resume").glob("epoch-*.safetensors"))
+    assert kept == ["epoch-2.safetensors", "epoch-3.safetensors", "epoch-4.safetensors"]
+    report = json.loads(next(line for line in capsys.readouterr().err.splitlines() if "averaged_epochs" in line))
+    assert report["averaged_epochs"] == [2, 3, 4]
+    info = seq2seq.read_config(out)
+    if report["dev"] > report["best_single"]:  # the average was kept, and the config says so
+        assert info["train"]["averaged_epochs"] == [2, 3, 4] and meta["best"] == pytest.approx(report["dev"], abs=0.01)
+    else:
+        assert "averaged_epochs" not in info["train"]
