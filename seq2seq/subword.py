@@ -110,8 +110,15 @@ def display(tokens: list[str]) -> list[str]:
     tasks) are unchanged."""
     if not any(t.startswith(WORD_START) for t in tokens):
         return list(tokens)
+    tokens = [_ascii(t) for t in tokens]  # a byte piece of a printable ASCII character, as that character
     return [CONTINUES + t if continues(tokens, i) and tokens[i - 1] != WORD_START else t.lstrip(WORD_START) or t
             for i, t in enumerate(tokens)]  # after a bare "▁" (a word start of its own) a piece starts the word
+
+
+def _ascii(piece: str) -> str:
+    if _BYTE.match(piece) and 0x21 <= int(piece[3:5], 16) <= 0x7E:
+        return chr(int(piece[3:5], 16))
+    return piece
 
 
 def words(tokens: list[str]) -> list[list[int]]:
