@@ -63,9 +63,11 @@ def shoot(page, url: str, name: str):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("names", nargs="*", choices=[[], *SHOTS], default=list(SHOTS), metavar="NAME",
-                    help=f"pictures to make (default: all of {', '.join(SHOTS)})")
+    ap.add_argument("names", nargs="*", metavar="NAME", help=f"pictures to make (default: all of {', '.join(SHOTS)})")
     args = ap.parse_args(argv)
+    unknown = [n for n in args.names if n not in SHOTS]
+    if unknown:
+        ap.error(f"unknown picture {', '.join(unknown)}: choose from {', '.join(SHOTS)}")
     why = missing()
     if why:
         sys.exit(f"cannot take screenshots: {why}")
