@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
-from . import session, widgets
+from . import models, session, widgets
 from .keys import ARCH, SHARED, STRATEGY, k
-from .models import load_model, zoo
+from .models import load_model
 from .shell import hint, no_models
 from .text import STRATEGY_LABELS, md
 from .urlstate import View, restore_url, step_view, to_query, write_url
@@ -49,15 +49,22 @@ class Selection:
         return to_query(step_view(self.name, self.text, self.strategy, self.params))
 
 
+def open_page(page: str) -> dict:
+    """The model zoo, with the URL's view put into `page`'s widgets; a notice and a stop when
+    there are no models."""
+    found = models.zoo()
+    if not found:
+        no_models()
+        st.stop()
+    restore_url(page, found)
+    return found
+
+
 def shared_view(decode: bool = True) -> Selection:
     """Model and input pickers on the step page's keys (so every view shows the same model,
     input and step), then, with `decode`, the model and the decode with its what-if branch
     (see `decode_view`)."""
-    found = zoo()
-    if not found:
-        no_models()
-        st.stop()
-    restore_url(SHARED, found)
+    found = open_page(SHARED)
     task, arch, name = widgets.model_picker(SHARED, found)
     text = widgets.text_picker(SHARED, task)
     current = st.session_state.get(k(SHARED, STRATEGY))

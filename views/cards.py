@@ -7,21 +7,17 @@ import streamlit as st
 import seq2seq
 from seq2seq.checkpoint import read_card, read_metrics, read_train_log
 from seq2seq.tasks import data_credit
-from ui import figures, models, shell, tables, widgets
+from ui import figures, shared, shell, tables, widgets
 from ui.keys import Q_MODEL, SHARED
 from ui.text import ARCH_LABELS, TASK_LABELS, code, filename, label, md
-from ui.urlstate import restore_url, write_url
+from ui.urlstate import write_url
 
 st.title("Model cards")
 shell.hint("Everything on this page is read from the model's checkpoint folder: config.json (configuration and "
         "training run), train_log.jsonl (one line per epoch), metrics.json (written by "
         "`python -m seq2seq.evaluate`) and README.md (the card itself).")
 
-zoo = models.zoo()
-if not zoo:
-    shell.no_models()
-    st.stop()
-restore_url(SHARED, zoo)
+zoo = shared.open_page(SHARED)
 task, arch, name = widgets.model_picker(SHARED, zoo)
 write_url(SHARED, {Q_MODEL: name})
 

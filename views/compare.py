@@ -6,20 +6,16 @@ from dataclasses import replace
 import streamlit as st
 
 from seq2seq.subword import merge_words
-from ui import figures, models, session, shell, widgets
+from ui import figures, models, session, shared, widgets
 from ui.text import ARCH_LABELS, filename, label, md, output_line
-from ui.urlstate import restore_url, step_view, to_query, write_url
+from ui.urlstate import step_view, to_query, write_url
 
 P = "compare"
 
 st.title("Compare architectures")
 st.caption("The same input through the plain LSTM, the LSTM with attention and the Transformer, stepped together.")
 
-zoo = models.zoo()
-if not zoo:
-    shell.no_models()
-    st.stop()
-restore_url(P, zoo)
+zoo = shared.open_page(P)
 
 c1, c2 = st.columns([1, 2])
 with c1:

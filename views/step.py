@@ -4,11 +4,11 @@ what-if branches, and where the model looks (cross-attention) at each step."""
 import streamlit as st
 
 from seq2seq.subword import display, merge_words
-from ui import figures, models, session, shell, tables, widgets
+from ui import figures, models, session, shared, tables, widgets
 from ui.keys import HYP, k
 from ui.session import valid
 from ui.text import filename, md, output_line
-from ui.urlstate import restore_url, step_view, to_query, write_url
+from ui.urlstate import step_view, to_query, write_url
 
 P = "step"
 
@@ -16,11 +16,7 @@ st.title("Step through decoding")
 st.caption("Pick a model and an input, then walk through the decode one output token at a time: what the model "
            "wrote, what else it considered, and where in the source it looked.")
 
-zoo = models.zoo()
-if not zoo:
-    shell.no_models()
-    st.stop()
-restore_url(P, zoo)
+zoo = shared.open_page(P)
 
 task, arch, name = widgets.model_picker(P, zoo)
 text = widgets.text_picker(P, task)
