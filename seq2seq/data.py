@@ -13,11 +13,9 @@ import datetime as dt
 import hashlib
 import os
 import random
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .names import name_pairs
 from .tasks import TASKS
 
 DEFAULT_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cmn-eng.tsv"
@@ -223,10 +221,7 @@ def load_task(task: str, data: str | os.PathLike | None = None, train_size: int 
         if path is None:
             raise FileNotFoundError("en-zh needs the Tatoeba corpus: pass --data PATH/cmn-eng.tsv "
                                     "(download cmn-eng.zip from https://www.manythings.org/anki/)")
-        splits = load_tatoeba(path)
-        held = {w for e in splits["dev"] + splits["test"] for w in re.findall(r"[A-Za-z0-9]+", e.src)}
-        extra = name_pairs(splits["train"], seed=TRAIN_DATA[task]["names_seed"], exclude=held)
-        return {**splits, "train": splits["train"] + extra}
+        return load_tatoeba(path)
     if task == "dates":
         test = generate_dates(2000, seed=3)
         dev = generate_dates(1000, seed=2, exclude={e.src for e in test})

@@ -14,6 +14,8 @@ import random
 import re
 from pathlib import Path
 
+from .data import Example
+
 # Common names of the corpus and how its Chinese side writes them (Simplified, after OpenCC).
 TRANSLITERATED = {"Tom": "汤姆", "Mary": "玛丽", "John": "约翰", "Jack": "杰克", "Ken": "肯", "Bob": "鲍勃"}
 CONSONANTS = "b c d f g h j k l m n p r s t v w z br cr dr fr gr kr pr tr st sk sl sp ch sh th".split()
@@ -63,13 +65,17 @@ def _shared_latin(src: str, tgt: str) -> list[str]:
                   and w[0].isupper())
 
 
+def with_name_pairs(splits: dict, seed: int) -> list:
+    """The training split followed by its name pairs; no invented name is a word of dev or test."""
+    held = {w for e in splits["dev"] + splits["test"] for w in re.findall(r"[A-Za-z0-9]+", e.src)}
+    return splits["train"] + name_pairs(splits["train"], seed=seed, exclude=held)
+
+
 def name_pairs(examples, seed: int, exclude=frozenset()) -> list:
     """New pairs, each an Example with a name swapped for an invented one on both sides:
     COPIES_LATIN per pair whose Chinese keeps a Latin word, and one for SHARE_TRANSLITERATED of
     the pairs with a name of TRANSLITERATED on both sides. Names in `exclude` (any case) and
     those of the copy test never appear."""
-    from .data import Example  # data imports this module
-
     rng = random.Random(seed)
     never = {n.lower() for n in exclude} | held_out_names()
 

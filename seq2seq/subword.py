@@ -21,9 +21,10 @@ import io
 import re
 import unicodedata
 
+from .tokenize import SPECIALS
+
 WORD_START = "▁"  # SentencePiece's mark of a piece that starts a word (U+2581)
 CONTINUES = "##"  # how a chart marks a piece that continues the word before it
-SPECIALS = ["<pad>", "<s>", "</s>", "<unk>"]  # ids 0-3, as in seq2seq.tokenize
 _WORD = r"[A-Za-z0-9](?:[A-Za-z0-9'’\-.&+]*[A-Za-z0-9])?"  # a Latin word: letters, digits, inner ' - . & +
 _LATIN = re.compile(rf"{_WORD}(?: +{_WORD})*")  # a run of Latin words, spaces between them
 _BYTE = re.compile(r"^<0x[0-9A-F]{2}>$")

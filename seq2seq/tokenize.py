@@ -120,23 +120,24 @@ class Tokenizer:
 
             model = train_pieces(texts, vocab_size)
             return cls(kind=kind, lower=False, itos=Pieces(model).pieces()).attach(model)
+        if kind == "zh":
+            return cls._build_zh(texts, model, min_freq, max_size)
         tok = cls(kind=kind, lower=lower, keep_spaces=keep_spaces)
-        if kind == "zh":
-            tok = cls(kind=kind, lower=False).attach(model)
         counts = Counter(t for text in texts for t in tok.tokenize(text))
-        if kind == "zh":
-            from .subword import WORD_START, is_byte_piece, is_latin
+        return cls(kind=kind, lower=lower, keep_spaces=keep_spaces, itos=SPECIALS + _ranked(counts, min_freq, max_size))
 
-            counts = Counter({t: n for t, n in counts.items() if not (t.startswith(WORD_START) or is_latin(t[0]))})
-        # Sort by frequency, then alphabetically, so the vocabulary is deterministic.
-        ranked = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
-        if max_size:
-            ranked = ranked[: max_size - len(SPECIALS)]
-        if kind == "zh":
-            seen = set(ranked)
-            ranked += [p for p in tok._pieces().pieces()[len(SPECIALS):] if p not in seen and not is_byte_piece(p)]
-            return cls(kind=kind, lower=False, itos=SPECIALS + ranked).attach(model)
-        return cls(kind=kind, lower=lower, keep_spaces=keep_spaces, itos=SPECIALS + ranked)
+    @classmethod
+    def _build_zh(cls, texts: Iterable[str], model: bytes, min_freq: int, max_size: int | None) -> Tokenizer:
+        """Han characters and marks seen `min_freq` times, then every piece of `model` but its bytes."""
+        from .subword import WORD_START, is_byte_piece, is_latin
+
+        tok = cls(kind="zh", lower=False).attach(model)
+        counts = Counter(t for text in texts for t in tok.tokenize(text)
+                         if not (t.startswith(WORD_START) or is_latin(t[0])))  # pieces come from the model
+        chars = _ranked(counts, min_freq, max_size)
+        seen = set(chars)
+        pieces = [p for p in tok._pieces().pieces()[len(SPECIALS):] if p not in seen and not is_byte_piece(p)]
+        return cls(kind="zh", lower=False, itos=SPECIALS + chars + pieces).attach(model)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)
@@ -147,6 +148,12 @@ class Tokenizer:
         d = json.loads(text)
         return cls(kind=d["kind"], lower=d["lower"], keep_spaces=d["keep_spaces"], itos=list(d["itos"]),
                    pieces=d.get("pieces"))
+
+
+def _ranked(counts: Counter, min_freq: int, max_size: int | None) -> list[str]:
+    """Tokens seen `min_freq` times, by frequency then alphabetically (a deterministic vocabulary)."""
+    ranked = sorted((t for t, n in counts.items() if n >= min_freq), key=lambda t: (-counts[t], t))
+    return ranked[: max_size - len(SPECIALS)] if max_size else ranked
 
 
 def labels(tokens: list[str]) -> list[str]:

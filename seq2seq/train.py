@@ -31,6 +31,7 @@ from . import checkpoint
 from .batching import greedy_batch, pad
 from .data import TOKENIZERS, TRAIN_DATA, Example, find_corpus, load_task, sha256
 from .models import REGISTRY, build_model
+from .names import with_name_pairs
 from .tasks import TASKS
 from .tokenize import BOS_ID, EOS_ID, PAD_ID, Tokenizer
 
@@ -221,6 +222,8 @@ def prepare(cfg: TrainConfig) -> Run:
     if cfg.train_size and cfg.task == "en-zh":
         raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
     hp, splits = cfg.recipe(), load_task(cfg.task, cfg.data, train_size=cfg.train_size)
+    if "names_seed" in TRAIN_DATA.get(cfg.task, {}):  # en-zh: pairs that teach names to pass through
+        splits["train"] = with_name_pairs(splits, TRAIN_DATA[cfg.task]["names_seed"])
     src_tok, tgt_tok = _tokenizers(cfg.task, splits["train"])
     device = checkpoint.resolve_device(cfg.device)
     try:

@@ -72,6 +72,17 @@ def make_tiny_checkpoints(root: Path, tasks=("dates", "reverse")) -> Path:
     return root
 
 
+def assert_beam_is_forced_replay(model, trace):
+    """Each beam hypothesis has the tokens, attention and log-probability of a forced replay of it."""
+    import numpy as np
+
+    for h in trace.beam:
+        alone = seq2seq.decode(model, trace.text, prefix=h.tokens, max_len=len(h.tokens))
+        assert alone.tgt_tokens == h.tokens
+        np.testing.assert_allclose(h.cross_weights, alone.cross_weights, atol=1e-5)
+        assert h.logprob == pytest.approx(alone.logprob, abs=1e-4)
+
+
 @pytest.fixture(params=ARCHS)
 def arch(request):
     return request.param

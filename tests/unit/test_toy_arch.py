@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 import torch
-from conftest import TINY, tiny_model
+from conftest import TINY, assert_beam_is_forced_replay, tiny_model
 from torch import nn
 
 import seq2seq
@@ -111,11 +111,7 @@ def test_toy_cross_scores_are_its_queries_dot_its_keys(toy):
 def test_beam_of_the_toy_has_hypotheses_whose_attention_equals_a_forced_replay(toy):
     trace = seq2seq.decode(toy, TEXT, "beam", beam=3, max_len=6)
     assert len(trace.beam) == 3 and trace.tgt_tokens == trace.beam[0].tokens
-    for h in trace.beam:
-        alone = seq2seq.decode(toy, TEXT, prefix=h.tokens, max_len=len(h.tokens))
-        assert alone.tgt_tokens == h.tokens
-        np.testing.assert_allclose(h.cross_weights, alone.cross_weights, atol=1e-5)
-        assert h.logprob == pytest.approx(alone.logprob, abs=1e-4)
+    assert_beam_is_forced_replay(toy, trace)
 
 
 def test_forced_decoding_of_the_toy_gives_the_target_and_its_probabilities(toy):
