@@ -19,7 +19,7 @@ from .session import FIGURE_CACHE, cache, remember
 from .shell import presenting
 from .text import KIND_LABELS, head_title
 
-PAGE_WIDTH = 1100  # pixels of the main column in the wide layout on a 1440-pixel screen
+PAGE_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen (as before the split)
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
 SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
 
