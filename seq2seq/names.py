@@ -1,7 +1,8 @@
 """Training pairs that teach a model to copy names: invented Latin names put into pairs
 whose Chinese side keeps a Latin word, or writes a common English name in Chinese.
 
-    extra = name_pairs(train_examples, seed=7)   # new Examples; the originals are untouched
+    extra = name_pairs(train_examples, seed=7)             # recipe 1: new Examples; the originals untouched
+    extra = name_pairs(train_examples, seed=7, recipe=2)   # more pairs, names coined from the corpus's letters
 
 Only the training split goes in; dev and test are never touched. With a fixed seed the
 same pairs come out every time (the model card records the seed and the counts).
@@ -21,8 +22,14 @@ TRANSLITERATED = {"Tom": "汤姆", "Mary": "玛丽", "John": "约翰", "Jack": "
 CONSONANTS = "b c d f g h j k l m n p r s t v w z br cr dr fr gr kr pr tr st sk sl sp ch sh th".split()
 VOWELS = "a e i o u a e o ai ea ou io".split()
 ENDINGS = ["", "", "", "n", "r", "s", "x", "l", "m", "t", "k", "ck", "ng", "ra", "ia", "on", "ex", "ify", "ly"]
-COPIES_LATIN = 8  # invented names per pair whose Chinese side keeps a Latin word
-SHARE_TRANSLITERATED = 0.35  # of the pairs with a transliterated name: this share gets one invented name
+# Recipes, by number (config.json records it as "names_recipe"; absent: 1):
+#   copies  invented names per pair whose Chinese side keeps a Latin word
+#   share   of the pairs with a transliterated name, the share that gets one invented name
+#   coined  the share of invented names drawn from a letter model of the corpus's English words
+#           (`coined_name`: any letters in any order, cut into pieces as real names are), the
+#           rest made of syllables (`invented_name`)
+RECIPES = {1: {"copies": 8, "share": 0.35, "coined": 0.0},
+           2: {"copies": 16, "share": 0.6, "coined": 0.6}}
 
 
 # The names of the copy test (tests/shipped/names.json): an invented name never equals one of them.
@@ -54,6 +61,42 @@ def invented_name(rng: random.Random) -> str:
     return word(rng.randint(1, 2)).capitalize() + str(rng.randint(1, 99))
 
 
+class Letters:
+    """A letter trigram model of words: `coin(rng)` writes a new word with their letters."""
+
+    def __init__(self, words):
+        from collections import Counter, defaultdict
+
+        counts = defaultdict(Counter)
+        for w in sorted(set(words)):
+            w = "^^" + w + "$"
+            for i in range(2, len(w)):
+                counts[w[i - 2:i]][w[i]] += 1
+        self.next = {k: (list(c), list(c.values())) for k, c in sorted(counts.items())}
+
+    def coin(self, rng: random.Random, least: int = 3, most: int = 10) -> str:
+        while True:
+            w = "^^"
+            while len(w) < most + 3:
+                letters, weights = self.next[w[-2:]]
+                c = rng.choices(letters, weights)[0]
+                if c == "$":
+                    break
+                w += c
+            if least <= len(w) - 2 <= most:
+                return w[2:]
+
+
+def coined_name(rng: random.Random, letters: Letters) -> str:
+    """A coined word, capitalised; now and then two of them in CamelCase or with a digit."""
+    style = rng.random()
+    if style < 0.8:
+        return letters.coin(rng).capitalize()
+    if style < 0.92:
+        return letters.coin(rng, 3, 6).capitalize() + letters.coin(rng, 2, 5).capitalize()
+    return letters.coin(rng, 3, 7).capitalize() + str(rng.randint(1, 99))
+
+
 def _swap(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![A-Za-z0-9]){re.escape(old)}(?![A-Za-z0-9])", new, text)
 
@@ -65,23 +108,31 @@ def _shared_latin(src: str, tgt: str) -> list[str]:
                   and w[0].isupper())
 
 
-def with_name_pairs(splits: dict, seed: int) -> list:
-    """The training split followed by its name pairs; no invented name is a word of dev or test."""
+def with_name_pairs(splits: dict, seed: int, recipe: int = 1) -> list:
+    """The training split followed by its name pairs; no invented name is a word of dev or test
+    (recipe 2: nor a word of the training split)."""
     held = {w for e in splits["dev"] + splits["test"] for w in re.findall(r"[A-Za-z0-9]+", e.src)}
-    return splits["train"] + name_pairs(splits["train"], seed=seed, exclude=held)
+    if recipe > 1:
+        held |= {w for e in splits["train"] for w in re.findall(r"[A-Za-z0-9]+", e.src)}
+    return splits["train"] + name_pairs(splits["train"], seed=seed, exclude=held, recipe=recipe)
 
 
-def name_pairs(examples, seed: int, exclude=frozenset()) -> list:
+def name_pairs(examples, seed: int, exclude=frozenset(), recipe: int = 1) -> list:
     """New pairs, each an Example with a name swapped for an invented one on both sides:
-    COPIES_LATIN per pair whose Chinese keeps a Latin word, and one for SHARE_TRANSLITERATED of
-    the pairs with a name of TRANSLITERATED on both sides. Names in `exclude` (any case) and
+    RECIPES[recipe]["copies"] per pair whose Chinese keeps a Latin word, and one for the "share"
+    of the pairs with a name of TRANSLITERATED on both sides. Names in `exclude` (any case) and
     those of the copy test never appear."""
+    if recipe not in RECIPES:
+        raise ValueError(f"unknown names recipe {recipe!r}: use one of {sorted(RECIPES)}")
+    how = RECIPES[recipe]
     rng = random.Random(seed)
     never = {n.lower() for n in exclude} | held_out_names()
+    letters = (Letters(w.lower() for e in examples for w in re.findall(r"[A-Za-z]{3,}", e.src))
+               if how["coined"] else None)
 
     def fresh():
         while True:
-            name = invented_name(rng)
+            name = coined_name(rng, letters) if how["coined"] and rng.random() < how["coined"] else invented_name(rng)
             if name.lower() not in never:
                 return name
 
@@ -91,12 +142,12 @@ def name_pairs(examples, seed: int, exclude=frozenset()) -> list:
         if shared and TRANSLITERATED.get(shared[0], "\0") in e.tgt:
             continue  # "汤姆(Tom)": a name written both ways would teach nothing clear
         if shared:
-            for _ in range(COPIES_LATIN):
+            for _ in range(how["copies"]):
                 new = fresh()
                 out.append(Example(_swap(e.src, shared[0], new), _swap(e.tgt, shared[0], new), augmented=True))
             continue
         for en, zh in TRANSLITERATED.items():
-            if re.search(rf"\b{en}\b", e.src) and zh in e.tgt and rng.random() < SHARE_TRANSLITERATED:
+            if re.search(rf"\b{en}\b", e.src) and zh in e.tgt and rng.random() < how["share"]:
                 new = fresh()
                 out.append(Example(_swap(e.src, en, new), e.tgt.replace(zh, new), augmented=True))
                 break

@@ -111,7 +111,7 @@ class Tokenizer:
     @classmethod
     def build(cls, texts: Iterable[str], kind: str, min_freq: int = 1, max_size: int | None = None,
               lower: bool = True, keep_spaces: bool = False, vocab_size: int = 4000,
-              model: bytes | None = None) -> Tokenizer:
+              model: bytes | None = None, joint: bool = False) -> Tokenizer:
         """A vocabulary from `texts`. "subword" trains a SentencePiece model of `vocab_size`
         pieces on them; "zh" keeps the Han characters seen `min_freq` times and every piece
         of `model` (the source's SentencePiece model), so any Latin name can be written."""
@@ -121,23 +121,36 @@ class Tokenizer:
             model = train_pieces(texts, vocab_size)
             return cls(kind=kind, lower=False, itos=Pieces(model).pieces()).attach(model)
         if kind == "zh":
-            return cls._build_zh(texts, model, min_freq, max_size)
+            return cls._build_zh(texts, model, min_freq, max_size, joint)
         tok = cls(kind=kind, lower=lower, keep_spaces=keep_spaces)
         counts = Counter(t for text in texts for t in tok.tokenize(text))
         return cls(kind=kind, lower=lower, keep_spaces=keep_spaces, itos=SPECIALS + _ranked(counts, min_freq, max_size))
 
     @classmethod
-    def _build_zh(cls, texts: Iterable[str], model: bytes, min_freq: int, max_size: int | None) -> Tokenizer:
-        """Han characters and marks seen `min_freq` times, then every piece of `model` but its bytes."""
+    def _build_zh(cls, texts: Iterable[str], model: bytes, min_freq: int, max_size: int | None,
+                  joint: bool = False) -> Tokenizer:
+        """Han characters and marks seen `min_freq` times, then every piece of `model` but its bytes.
+        `joint`: every piece of `model` first, in its own order (so a piece has the same id here
+        and in the source), then the characters: one vocabulary for both sides (`joint_source`)."""
         from .subword import WORD_START, is_byte_piece, is_latin
 
         tok = cls(kind="zh", lower=False).attach(model)
         counts = Counter(t for text in texts for t in tok.tokenize(text)
                          if not (t.startswith(WORD_START) or is_latin(t[0])))  # pieces come from the model
         chars = _ranked(counts, min_freq, max_size)
+        if joint:
+            every = tok._pieces().pieces()
+            have = set(every)
+            return cls(kind="zh", lower=False, itos=every + [c for c in chars if c not in have]).attach(model)
         seen = set(chars)
         pieces = [p for p in tok._pieces().pieces()[len(SPECIALS):] if p not in seen and not is_byte_piece(p)]
         return cls(kind="zh", lower=False, itos=SPECIALS + chars + pieces).attach(model)
+
+    def joint_source(self) -> Tokenizer:
+        """The source tokenizer of a joint vocabulary: this "zh" tokenizer's list, SentencePiece's cut."""
+        if self.kind != "zh" or self.model is None:
+            raise ValueError("a joint source needs a zh tokenizer with its SentencePiece model")
+        return Tokenizer(kind="subword", lower=False, itos=list(self.itos)).attach(self.model)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False)

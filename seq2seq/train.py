@@ -38,10 +38,12 @@ from .tokenize import BOS_ID, EOS_ID, PAD_ID, Tokenizer
 # Hyper-parameters per (task, arch): model config, batch size, peak learning rate.
 # Sizes within a task are of the same order, so the comparison is fair.
 DEFAULTS = {
+    # The attention models: one vocabulary and tied embeddings, and names recipe 2 (seq2seq.names), so
+    # that names pass through; the plain LSTM keeps the recipe it was trained with.
     ("en-zh", "transformer"): dict(config=dict(d_model=256, heads=4, enc_layers=2, dec_layers=2, d_ff=1024,
-                                               dropout=0.15), batch=64, lr=1e-3, warmup=800),
-    ("en-zh", "lstm-attn"): dict(config=dict(emb=256, hidden=512, score="additive", attn_dim=256, dropout=0.2),
-                                 batch=64, lr=2e-3, warmup=300),
+                                               dropout=0.15, tie=True), batch=64, lr=1e-3, warmup=800, names=2),
+    ("en-zh", "lstm-attn"): dict(config=dict(emb=256, hidden=512, score="additive", attn_dim=256, dropout=0.2,
+                                             tie=True), batch=64, lr=2e-3, warmup=300, names=2),
     ("en-zh", "lstm"): dict(config=dict(emb=256, hidden=512, dropout=0.2), batch=64, lr=2e-3, warmup=300),
     ("dates", "transformer"): dict(config=dict(d_model=128, heads=4, enc_layers=2, dec_layers=2, d_ff=256,
                                                dropout=0.1), batch=128, lr=1e-3, warmup=300),
@@ -122,7 +124,7 @@ def dev_score(model, task, examples, limit=None):
 
 def _save_resume(folder: Path, model, opt, meta):
     folder.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    tensors = {f"model.{k}": v.detach().cpu().clone() for k, v in model.state_dict().items()}  # tied: a copy each
     for idx, st in opt.state_dict()["state"].items():
         for name, v in st.items():
             tensors[f"opt.{idx}.{name}"] = torch.as_tensor(v).cpu().contiguous()
@@ -135,7 +137,7 @@ def _save_resume(folder: Path, model, opt, meta):
 
 def _keep_epoch(folder: Path, model, epoch: int, keep: int):
     """The epoch's weights beside the resume state, the last `keep` of them (for --average)."""
-    save_file({k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()},
+    save_file({k: v.detach().cpu().clone() for k, v in model.state_dict().items()},  # tied weights: a copy each
               folder / f"epoch-{epoch}.safetensors")
     for old in folder.glob("epoch-*.safetensors"):
         if int(old.stem.split("-")[1]) <= epoch - keep:
@@ -149,7 +151,7 @@ def _average(run: Run, out: Path, meta: dict, half: bool):
     files = files[-run.cfg.average:]
     if len(files) < 2:
         return
-    last = run.model.state_dict()
+    last = {k: v.clone() for k, v in run.model.state_dict().items()}  # load_state_dict writes in place
     states = [load_file(f) for f in files]
     run.model.load_state_dict({k: sum(st[k].float() for st in states) / len(states) for k in states[0]})
     score = dev_score(run.model, run.cfg.task, run.dev)
@@ -211,10 +213,15 @@ class Run:
     data: dict  # config.json's "data" and "data_sha256"
 
 
-def _tokenizers(task: str, train_ex: list[Example]) -> tuple[Tokenizer, Tokenizer]:
+def _tokenizers(task: str, train_ex: list[Example], joint: bool = False) -> tuple[Tokenizer, Tokenizer]:
+    """Source and target tokenizers; `joint` (a model with tied embeddings): one vocabulary for both."""
     src_args, tgt_args = TOKENIZERS[task]
     src = Tokenizer.build([e.src for e in train_ex if not e.augmented], **src_args)  # pieces: the corpus alone
-    return src, Tokenizer.build((e.tgt for e in train_ex), **tgt_args, **({"model": src.model} if src.model else {}))
+    if joint and not src.model:
+        raise ValueError(f"tie needs subword pieces on both sides; {task} has none")
+    tgt = Tokenizer.build((e.tgt for e in train_ex), **tgt_args,
+                          **({"model": src.model, "joint": joint} if src.model else {}))
+    return (tgt.joint_source() if joint else src), tgt
 
 
 def prepare(cfg: TrainConfig) -> Run:
@@ -222,20 +229,24 @@ def prepare(cfg: TrainConfig) -> Run:
     if cfg.train_size and cfg.task == "en-zh":
         raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
     hp, splits = cfg.recipe(), load_task(cfg.task, cfg.data, train_size=cfg.train_size)
+    names = DEFAULTS[(cfg.task, cfg.arch)].get("names", 1)
     if "names_seed" in TRAIN_DATA.get(cfg.task, {}):  # en-zh: pairs that teach names to pass through
-        splits["train"] = with_name_pairs(splits, TRAIN_DATA[cfg.task]["names_seed"])
-    src_tok, tgt_tok = _tokenizers(cfg.task, splits["train"])
+        splits["train"] = with_name_pairs(splits, TRAIN_DATA[cfg.task]["names_seed"], recipe=names)
+    if not isinstance(cfg.model, dict):
+        raise ValueError(f"bad model config {cfg.model!r} (not a JSON object)")
+    model_cfg = {**DEFAULTS[(cfg.task, cfg.arch)]["config"], **cfg.model}
+    src_tok, tgt_tok = _tokenizers(cfg.task, splits["train"], joint=bool(model_cfg.get("tie")))
     device = checkpoint.resolve_device(cfg.device)
     try:
-        model = build_model(cfg.arch, **{**DEFAULTS[(cfg.task, cfg.arch)]["config"], **cfg.model,
-                                         "src_vocab": len(src_tok), "tgt_vocab": len(tgt_tok)}).to(device)
+        model = build_model(cfg.arch, **{**model_cfg, "src_vocab": len(src_tok), "tgt_vocab": len(tgt_tok)}).to(device)
     except TypeError as e:  # an unknown field in --config, or not a JSON object
         raise ValueError(f"bad model config {cfg.model!r} ({e})") from None
     model.src_tok, model.tgt_tok = src_tok, tgt_tok
     opt = torch.optim.Adam(model.parameters(), lr=hp["lr"], betas=(0.9, 0.98), eps=1e-9, fused=True)  # one kernel
     pairs = [(encode_src(src_tok, e.src), [BOS_ID] + tgt_tok.encode(e.tgt) + [EOS_ID]) for e in splits["train"]]
     pairs = [p for p in pairs if len(p[0]) <= MAX_TRAIN_LEN and len(p[1]) <= MAX_TRAIN_LEN]
-    generated = {**TRAIN_DATA.get(cfg.task, {}), **({"size": cfg.train_size} if cfg.train_size else {})}
+    generated = {**TRAIN_DATA.get(cfg.task, {}), **({"size": cfg.train_size} if cfg.train_size else {}),
+                 **({"names_recipe": names} if names > 1 else {})}
     record = {"seed": cfg.seed, "device": str(device), "threads": torch.get_num_threads(),
               "train_pairs": len(pairs), "command": cfg.command, **hp, "generated": generated or None,
               "machine": machine(device)}

@@ -27,7 +27,7 @@ def encode_weights(state: dict, dtype: str) -> dict:
             out[k] = torch.round(rows / scale[:, None]).clamp(-127, 127).to(torch.int8).reshape(v.shape)
             out[k + SCALE] = scale.contiguous()
         else:
-            out[k] = v.to(torch.float32 if dtype == "float32" else torch.float16).contiguous()
+            out[k] = v.to(torch.float32 if dtype == "float32" else torch.float16).clone()  # tied: a copy each
     return out
 
 

@@ -37,6 +37,7 @@ class LSTMAttnConfig:
     score: str = "additive"  # attention score: additive | dot | general
     attn_dim: int = 128  # size of the additive score's hidden layer
     dropout: float = 0.1  # dropout on embeddings and outputs
+    tie: bool = False  # one vocabulary and one embedding table for source and target
 
 
 class Score(nn.Module):
@@ -77,6 +78,10 @@ class LSTMAttnSeq2Seq(Seq2Seq):
         self.combine = nn.Linear(2 * cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.tgt_vocab)
         self.drop = nn.Dropout(cfg.dropout)
+        if cfg.tie:  # a name's pieces are the same vectors read and written
+            if cfg.src_vocab != cfg.tgt_vocab:
+                raise ValueError(f"tie needs one vocabulary: src_vocab {cfg.src_vocab} != tgt_vocab {cfg.tgt_vocab}")
+            self.encoder.embed = self.embed
 
     def encode(self, src, src_mask):
         states, h0, c0 = self.encoder(src, src_mask)

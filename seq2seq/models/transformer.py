@@ -35,6 +35,7 @@ class TransformerConfig:
     d_ff: int = 512  # feed-forward inner size
     dropout: float = 0.1  # dropout on sublayer outputs and attention weights
     max_len: int = 256  # longest sequence the positional encoding covers
+    tie: bool = False  # one vocabulary, one embedding table: source, target and output (Press & Wolf 2017)
 
 
 def positional_encoding(max_len, d):
@@ -133,6 +134,11 @@ class TransformerSeq2Seq(Seq2Seq):
             nn.init.normal_(emb.weight, 0.0, cfg.d_model ** -0.5)
             with torch.no_grad():
                 emb.weight[PAD_ID].zero_()
+        if cfg.tie:  # a name's pieces are the same vectors read and written: copying is easy to learn
+            if cfg.src_vocab != cfg.tgt_vocab:
+                raise ValueError(f"tie needs one vocabulary: src_vocab {cfg.src_vocab} != tgt_vocab {cfg.tgt_vocab}")
+            self.src_embed = self.tgt_embed
+            self.out.weight = self.tgt_embed.weight
 
     @property
     def max_target_len(self) -> int:

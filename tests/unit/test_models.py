@@ -260,3 +260,22 @@ def test_eval_mode_is_deterministic_and_train_mode_uses_dropout(arch):
         a = model(src, mask, tgt_in)
         b = model(src, mask, tgt_in)
     assert not torch.allclose(a, b)
+
+
+# --- one vocabulary, tied embeddings ---------------------------------------------------------
+
+@pytest.mark.parametrize("arch, tables", [
+    ("transformer", ("src_embed.weight", "tgt_embed.weight", "out.weight")),
+    ("lstm-attn", ("encoder.embed.weight", "embed.weight"))])
+def test_tie_reads_and_writes_with_one_table(arch, tables):
+    model = build_model(arch, **TINY[arch], src_vocab=50, tgt_vocab=50, tie=True)
+    params = dict(model.named_parameters(remove_duplicate=False))
+    assert len({params[t].data_ptr() for t in tables}) == 1
+    untied = build_model(arch, **TINY[arch], src_vocab=50, tgt_vocab=50)
+    assert sum(p.numel() for p in model.parameters()) < sum(p.numel() for p in untied.parameters())
+
+
+@pytest.mark.parametrize("arch", ["transformer", "lstm-attn"])
+def test_tie_needs_one_vocabulary(arch):
+    with pytest.raises(ValueError, match="tie needs one vocabulary"):
+        build_model(arch, **TINY[arch], src_vocab=50, tgt_vocab=60, tie=True)

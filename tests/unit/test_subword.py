@@ -15,7 +15,7 @@ from seq2seq.data import Example
 from seq2seq.gold import unlike_training
 from seq2seq.names import held_out_names, invented_name, name_pairs
 from seq2seq.subword import display, has_pieces, merge_words, words, zh_detokenize
-from seq2seq.tokenize import UNK, Tokenizer
+from seq2seq.tokenize import UNK, UNK_ID, Tokenizer
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -172,3 +172,36 @@ def test_inputs_unlike_training_are_named(task, text, says):
                                         ("en-zh", "anything at all")])
 def test_inputs_like_training_get_no_note(task, text):
     assert unlike_training(task, text) is None
+
+
+def test_a_joint_vocabulary_gives_a_piece_one_id_on_both_sides():
+    src, _ = tiny_tokenizers("en-zh")
+    tgt = Tokenizer.build((e.tgt for e in tiny_en_zh()), kind="zh", model=src.model, joint=True)
+    joint = tgt.joint_source()
+    assert joint.itos == tgt.itos and joint.itos[:len(src)] == src.itos  # the pieces first, in their order
+    name = "Zorblax"
+    said, written = joint.tokenize(f"I like {name}."), tgt.tokenize(f"我喜欢{name}。")
+    assert said[-9:-1] == written[-9:-1]  # ▁ Z o r b l a <0x78>: the same pieces ...
+    assert joint.encode(f"I like {name}.")[-9:-1] == tgt.encode(f"我喜欢{name}。")[-9:-1]  # ... and ids
+    assert UNK_ID not in joint.encode("ChatGPT 很强大") and joint.encode("Tom") == src.encode("Tom")
+
+
+def test_names_recipe_2_coins_more_names_from_the_corpus_letters():
+    train = tiny_en_zh()
+    one, two = name_pairs(train, seed=3), name_pairs(train, seed=3, recipe=2)
+    assert name_pairs(train, seed=3, recipe=2) == two and len(two) == 2 * len(one)
+    names = {e.src.split()[0] for e in two}
+    assert len(names) > 0.5 * len(two) and all(n[0].isupper() and n.isalnum() for n in names)
+    assert not {n.lower() for n in names} & held_out_names()
+    with pytest.raises(ValueError, match="unknown names recipe"):
+        name_pairs(train, seed=3, recipe=9)
+
+
+def test_coined_words_use_the_letters_of_their_words():
+    import random
+
+    from seq2seq.names import Letters
+
+    letters = Letters(["banana", "bandana", "cabana"] * 3)
+    words = [letters.coin(random.Random(i), 3, 10) for i in range(50)]
+    assert all(set(w) <= set("bancd") and 3 <= len(w) <= 10 for w in words)
