@@ -8,22 +8,25 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import compat, models, shell
+from seq2seq.i18n import _
+from ui import compat, lang, models, shell
 
 HERE = Path(__file__).resolve().parent
 
+lang.resolve()  # first: every message of this run is in the session's language
 st.set_page_config(page_title="Attention Lab", page_icon=str(models.ASSETS / "icon.png"), layout="wide",
                    initial_sidebar_state=shell.sidebar_state())
 compat.check(HERE)
 
 # Each file is named as its URL path. They live in views/, not pages/ (see ui/compat.py).
 PAGES = [
-    st.Page("views/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
-    st.Page("views/step.py", title="Step through decoding", icon=":material/step_over:", url_path="step"),
-    st.Page("views/compare.py", title="Compare architectures", icon=":material/compare:", url_path="compare"),
-    st.Page("views/self-attention.py", title="Self-attention", icon=":material/grid_view:", url_path="self-attention"),
-    st.Page("views/inside.py", title="Inside attention", icon=":material/function:", url_path="inside"),
-    st.Page("views/cards.py", title="Model cards", icon=":material/badge:", url_path="cards"),
+    st.Page("views/home.py", title=_("Home"), icon=":material/home:", url_path="home", default=True),
+    st.Page("views/step.py", title=_("Step through decoding"), icon=":material/step_over:", url_path="step"),
+    st.Page("views/compare.py", title=_("Compare architectures"), icon=":material/compare:", url_path="compare"),
+    st.Page("views/self-attention.py", title=_("Self-attention"), icon=":material/grid_view:",
+            url_path="self-attention"),
+    st.Page("views/inside.py", title=_("Inside attention"), icon=":material/function:", url_path="inside"),
+    st.Page("views/cards.py", title=_("Model cards"), icon=":material/badge:", url_path="cards"),
 ]
 
 page = st.navigation(PAGES)

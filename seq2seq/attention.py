@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .decoding import Trace
+from .i18n import _
 
 
 def head_matrix(weights, layer: int = -1, head: int | None = None) -> np.ndarray | None:
@@ -155,7 +156,7 @@ def inside(trace: Trace, step: int, kind: str = "cross", layer: int = 0, head: i
     """
     if kind == "cross":
         if trace.cross_weights is None:
-            raise ValueError(f"{trace.arch} has no attention: the decoder sees one context vector")
+            raise ValueError(_("{arch} has no attention: the decoder sees one context vector").format(arch=trace.arch))
         scores = trace.cross_scores[step, layer, head].astype(float)
         mask = np.asarray(trace.src_mask, bool)
         weights = trace.cross_weights[step, layer, head]
@@ -170,7 +171,7 @@ def inside(trace: Trace, step: int, kind: str = "cross", layer: int = 0, head: i
                       context, ctx2)
     if kind == "decoder":
         if trace.dec_self_weights is None:
-            raise ValueError("only the Transformer has decoder self-attention")
+            raise ValueError(_("only the Transformer has decoder self-attention"))
         mask = trace.causal_mask[step]
         scores = np.where(mask, trace.dec_self_scores[layer, head, step], np.nan)
         query, keys = trace.dec_self_q[step, layer, head], trace.dec_self_k[:, layer, head]
@@ -179,7 +180,7 @@ def inside(trace: Trace, step: int, kind: str = "cross", layer: int = 0, head: i
                       float(np.sqrt(query.shape[-1])))
     if kind == "encoder":
         if trace.enc_self_weights is None:
-            raise ValueError("only the Transformer has encoder self-attention")
+            raise ValueError(_("only the Transformer has encoder self-attention"))
         mask = np.asarray(trace.src_mask, bool)
         scores = trace.enc_self_scores[layer, head, step].astype(float)
         query, keys = trace.enc_self_q[layer, head, step], trace.enc_self_k[layer, head]

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from .batching import pad
+from .i18n import _
 from .tokenize import BOS, BOS_ID, EOS, EOS_ID, NEVER_WRITTEN
 from .trace import STOPS, Hypothesis, Trace, frozen
 
@@ -74,7 +75,7 @@ def _forced_prefix(model, strategy, target, prefix):
     """The target tokens to force before choosing freely: all of `target` (and </s>) when forced."""
     if strategy == "forced":
         if target is None or not target.strip():
-            raise ValueError("forced decoding needs a target sentence")
+            raise ValueError(_("forced decoding needs a target sentence"))
         prefix = model.tgt_tok.tokenize(target) + [EOS]
     return list(prefix or [])
 
@@ -88,7 +89,8 @@ def _step_limit(model, max_len, src_len, prefix_len):
     limit = model.max_target_len
     if limit is not None and max_len > limit:
         if prefix_len > limit:
-            raise ValueError(f"the forced target is longer than the model's limit of {limit} tokens")
+            raise ValueError(_("the forced target is longer than the model's limit of {limit} tokens").format(
+                limit=limit))
         max_len = limit
     return max_len
 
@@ -171,7 +173,7 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: choose one of {STRATEGIES}")
     if not text or not text.strip():
-        raise ValueError("empty input: type a sentence to translate")
+        raise ValueError(_("empty input: type a sentence to translate"))
     src_tokens, src_unknown, src_ids, truncated = _source(model, text)
     prefix = _forced_prefix(model, strategy, target, prefix)
     max_len = _step_limit(model, max_len, len(src_ids), len(prefix))

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .data import MONTHS, MONTHS_ABBR, N_DATE_FORMATS, WEEKDAYS, Example, date_example, reverse_example
+from .i18n import _
 from .tokenize import EOS
 
 
@@ -27,7 +28,8 @@ class Gold:
     target  the true output (e.g. "2018-05-09"), or None where it cannot be known
     matrix  (len(target), S) array, 1.0 where output token j comes from source token i;
             rows of tokens that copy nothing (the '-' of a date) are all 0. None if unknown.
-    note    one sentence: where the alignment comes from, or why there is none
+    note    one sentence: where the alignment comes from, or why there is none (in the
+            current language)
     """
 
     target: str | None
@@ -81,7 +83,8 @@ def parse_date(text: str):
                         shift = len(typed_day) - len(true_day)
                         align = tuple(tuple(i + shift for i in a) for a in ex.align)
                         return (Example(norm, ex.tgt, align),
-                                f"{_written(date)} was a {WEEKDAYS[date.weekday()]}: the weekday is ignored")
+                                _("{date} was a {weekday}: the weekday is ignored").format(
+                                    date=_written(date), weekday=WEEKDAYS[date.weekday()]))
     return None
 
 
@@ -93,21 +96,22 @@ def gold_alignment(task: str, src_tokens: list[str]) -> Gold:
     S = len(tokens) + 1
     if task == "reverse":
         if not tokens or any(len(t) != 1 for t in tokens):
-            return Gold(None, None, "the reverse task reads single letters")
+            return Gold(None, None, _("the reverse task reads single letters"))
         ex = reverse_example("".join(tokens))
-        note = "reverse: output letter j copies source letter n-1-j"
+        note = _("reverse: output letter j copies source letter n-1-j")
     elif task == "dates":
         # The date tokenizer is character-level with spaces kept, so the joined tokens are
         # the text the model read, and source positions are character positions.
         found = parse_date("".join(tokens)) if all(len(t) == 1 for t in tokens) else None
         if found is None or len(found[0].src) != len(tokens):
-            return Gold(None, None, "this text is not in one of the 12 date formats the data generator "
-                                    "writes, so its true alignment is unknown")
+            return Gold(None, None, _("this text is not in one of the 12 date formats the data generator "
+                                      "writes, so its true alignment is unknown"))
         ex, remark = found
-        note = "dates: each ISO digit comes from the day, month or year it encodes" + (f" ({remark})" if remark else "")
+        note = (_("dates: each ISO digit comes from the day, month or year it encodes ({remark})").format(remark=remark)
+                if remark else _("dates: each ISO digit comes from the day, month or year it encodes"))
     else:
-        return Gold(None, None, f"no known alignment for the {task or 'unknown'} task: "
-                                "only the generated tasks (dates, reverse) have one")
+        return Gold(None, None, _("no known alignment for the {task} task: only the generated tasks (dates, reverse) "
+                                  "have one").format(task=task or _("unknown")))
     m = np.zeros((len(ex.align), S), dtype=np.float32)  # (G, S)
     for j, positions in enumerate(ex.align):
         m[j, list(positions)] = 1.0
@@ -137,21 +141,25 @@ def date_formats() -> list[str]:
 
 
 def unlike_training(task: str, text: str) -> str | None:
-    """A sentence saying how `text` differs from everything the task's models were trained on,
-    or None when it is like the training data (or the task is open, like en-zh). The models
-    still answer; this says why the answer may be wrong."""
+    """A sentence saying how `text` differs from everything the task's models were trained on
+    (in the current language), or None when it is like the training data (or the task is
+    open, like en-zh). The models still answer; this says why the answer may be wrong."""
     text = " ".join(str(text).split())
     if not text:
         return None
     if task == "reverse" and not re.fullmatch(r"[a-z]{1,40}", text):
-        why = "longer than 40 letters" if re.fullmatch(r"[a-z]+", text) else "not only lowercase letters a–z"
-        return f"The reverse models were trained on 1 to 40 lowercase letters a–z; this input is {why}."
+        if re.fullmatch(r"[a-z]+", text):
+            return _("The reverse models were trained on 1 to 40 lowercase letters a–z; this input is longer than "
+                     "40 letters.")
+        return _("The reverse models were trained on 1 to 40 lowercase letters a–z; this input is not only "
+                 "lowercase letters a–z.")
     if task == "dates":
         found = parse_date(text)
         if found is None:
-            return (f"This input matches none of the {N_DATE_FORMATS} formats the date models were trained on: "
-                    + "; ".join(date_formats()) + ".")
+            return _("This input matches none of the {n} formats the date models were trained on: "
+                     "{formats}.").format(n=N_DATE_FORMATS, formats="; ".join(date_formats()))
         year = int(found[0].tgt[:4])
         if not YEARS[0] <= year <= YEARS[1]:
-            return f"The date models were trained on dates from {YEARS[0]} to {YEARS[1]}; this one is in {year}."
+            return _("The date models were trained on dates from {first} to {last}; this one is in {year}.").format(
+                first=YEARS[0], last=YEARS[1], year=year)
     return None

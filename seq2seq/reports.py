@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 
+from .i18n import N_, _
+
 METRIC_KEYS = ("bleu", "exact", "chrf", "token_acc", "accuracy", "token_accuracy")  # by_length value, first found
 
 
@@ -21,14 +23,15 @@ def _number(v) -> bool:
         return False
 
 
-# metrics.json's metrics as the model zoo names them; True: a percentage (0-100)
-METRIC_NAMES = {"bleu": ("BLEU", False), "chrf": ("chrF", False), "exact": ("exact", True),
-                "token_acc": ("token acc.", True), "align_acc": ("alignment acc.", True)}
+# metrics.json's metrics as the model zoo names them (words: N_, shown through _()); True: a percentage (0-100)
+METRIC_NAMES = {"bleu": ("BLEU", False), "chrf": ("chrF", False), "exact": (N_("exact"), True),
+                "token_acc": (N_("token acc."), True), "align_acc": (N_("alignment acc."), True)}
 
 
 def metric_summary(metrics: dict | None) -> str:
     """'BLEU 23.4 · chrF 41.0 · exact 12.5 % · n = 2,000' from a metrics.json dict (its
-    metrics in percent, n the number of test examples); '' when there is nothing."""
+    metrics in percent, n the number of test examples); '' when there is nothing. The
+    metrics' names are in the current language."""
     if not isinstance(metrics, dict):
         return ""
     m = metrics.get("metrics", metrics)
@@ -39,7 +42,7 @@ def metric_summary(metrics: dict | None) -> str:
     parts = []
     for k in known:
         name, percent = METRIC_NAMES[k]
-        parts.append(f"{name} {float(m[k]):.1f}" + (" %" if percent else ""))
+        parts.append(f"{_(name)} {float(m[k]):.1f}" + (" %" if percent else ""))
     parts += [f"{k.replace('_', ' ')} {float(m[k]):.3g}" for k in other]
     if _number(m.get("n")):
         parts.append(f"n = {int(round(float(m['n']))):,}")

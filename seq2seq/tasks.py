@@ -2,8 +2,9 @@
 whom to credit, and the source-length buckets of the quality-by-length tables.
 
 One place for each, read by the data generator, the evaluator, the model card and the app.
+Labels, titles and credits are English messages (`N_`): show them through `_()`.
 
-    LABELS["dates"]                     # "Dates → ISO 8601"
+    LABELS["dates"]                     # "Dates → ISO 8601" (translated: _(LABELS["dates"]))
     data_credit(read_config("en-zh-transformer"))   # Markdown: Tatoeba, CC-BY 2.0 France
     bucket_name(*BUCKETS["reverse"][0]) # "1-10"
 """
@@ -12,20 +13,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .i18n import N_, _
+
 TASKS = ("en-zh", "dates", "reverse")
 
 # Short names, for pickers and tables.
-LABELS = {"en-zh": "English → Chinese", "dates": "Dates → ISO 8601", "reverse": "Reverse the letters"}
+LABELS = {"en-zh": N_("English → Chinese"), "dates": N_("Dates → ISO 8601"), "reverse": N_("Reverse the letters")}
 # What a model of the task does, as the model card's first sentence says it ("... for <title>").
-TITLES = {"en-zh": "English → Chinese (Tatoeba)", "dates": "date normalisation → ISO 8601",
-          "reverse": "sequence reversal"}
+TITLES = {"en-zh": N_("English → Chinese (Tatoeba)"), "dates": N_("date normalisation → ISO 8601"),
+          "reverse": N_("sequence reversal")}
 
 # Corpus file (config.json "data") -> its credit, Markdown. The generated tasks need none.
 TATOEBA = "cmn-eng.tsv"
 CREDITS = {
-    TATOEBA: "English–Chinese sentence pairs from [Tatoeba](https://tatoeba.org) and its contributors, "
-             "licensed [CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the export "
-             "of [manythings.org/anki](https://www.manythings.org/anki/) (`cmn-eng.zip`).",
+    TATOEBA: N_("English–Chinese sentence pairs from [Tatoeba](https://tatoeba.org) and its contributors, "
+                "licensed [CC-BY 2.0 France](https://creativecommons.org/licenses/by/2.0/fr/), in the export "
+                "of [manythings.org/anki](https://www.manythings.org/anki/) (`cmn-eng.zip`)."),
 }
 
 
@@ -35,17 +38,21 @@ def _code(text) -> str:
 
 
 def data_credit(info: dict) -> str:
-    """Markdown: where a model's training data comes from, from its config.json."""
+    """Markdown: where a model's training data comes from, from its config.json (in the
+    current language)."""
     data, task = info.get("data"), info.get("task")
     data = data if isinstance(data, str) else ""
     if data.startswith("generated"):
-        return (f"**Generated** by this project (`seq2seq.data`, task {_code(task)}): the true alignment of every "
-                "output token is known.")
+        return _("**Generated** by this project (`seq2seq.data`, task {task}): the true alignment of every "
+                 "output token is known.").format(task=_code(task))
     credit = CREDITS.get(Path(data).name)
     if credit:
         sha = info.get("data_sha256")
-        return credit + (f" Corpus file {_code(Path(data).name)}, sha256 {_code(sha)}." if sha else "")
-    return f"Data: {_code(data)}." if data else "The checkpoint does not say what data it was trained on."
+        return _(credit) + (" " + _("Corpus file {file}, sha256 {sha}.").format(file=_code(Path(data).name),
+                                                                              sha=_code(sha)) if sha else "")
+    if data:
+        return _("Data: {data}.").format(data=_code(data))
+    return _("The checkpoint does not say what data it was trained on.")
 
 
 # Length buckets (inclusive) for the quality-by-length tables: source words (en-zh) or characters.

@@ -9,7 +9,10 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
-STOPS = {"end": "wrote the end marker </s>", "length": "stopped at the length limit without finishing"}
+from .i18n import N_
+
+# Why a decode ended, in words (English messages: show them through `_()`).
+STOPS = {"end": N_("wrote the end marker </s>"), "length": N_("stopped at the length limit without finishing")}
 
 
 def frozen(a):

@@ -47,12 +47,14 @@ def version_note(version: str = st.__version__) -> str | None:
 def check(app_dir: Path):
     """Called by app.py on every run: stop with a clear message if a `pages/` folder has
     appeared beside it (deep links on a fresh server would break), and log a version note."""
+    from seq2seq.i18n import _  # here: importing this module (the test harness does) loads no seq2seq
+
     note = version_note()
     if note:
         log.warning(note)
     folder = legacy_pages_folder(app_dir)
     if folder is not None:
-        st.error(f"A folder named `{LEGACY_PAGES}/` sits beside app.py ({folder}). Streamlit then treats the app "
-                 "as an old-style multipage app and deep links break on a fresh server: keep page files in "
-                 "`views/` (see ui/compat.py).")
+        st.error(_("A folder named `{name}/` sits beside app.py ({folder}). Streamlit then treats the app "
+                   "as an old-style multipage app and deep links break on a fresh server: keep page files in "
+                   "`views/` (see ui/compat.py).").format(name=LEGACY_PAGES, folder=folder))
         st.stop()

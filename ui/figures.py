@@ -2,6 +2,8 @@
 `seq2seq.viz`, sized for the page, and plotted with the sidebar's export format.
 
 The app owns the page width (PAGE_WIDTH); the builders fit whatever width they are given.
+A figure holds words in the session's language (titles, axes, hovers: seq2seq.viz translates
+at call time), so the figure cache keys every figure by the language as well (`_cached`).
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import streamlit as st
 from seq2seq import viz
 from seq2seq.attention import attention_stack, clamp_step, cross_matrix, head_matrix, rollout
 from seq2seq.checkpoint import read_metrics
+from seq2seq.i18n import _, current, ngettext
 from seq2seq.reports import by_length, training_curves
 
 from .keys import EXPORT, FIGURES
 from .session import FIGURE_CACHE, cache, remember
 from .shell import presenting
-from .text import KIND_LABELS, head_title
+from .text import KIND_LABELS, head_title, label
 
 PAGE_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen (as before the split)
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
@@ -37,7 +40,9 @@ def _trace_key(trace) -> tuple:
 
 
 def _cached(key: tuple, make) -> go.Figure:
-    return remember(cache(FIGURES), key, make, FIGURE_CACHE)
+    """The session's figure of `key` in the current language (a figure's words are in the
+    language it was built in: switching language builds it again)."""
+    return remember(cache(FIGURES), (current(), *key), make, FIGURE_CACHE)
 
 
 def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, frames: bool = True,
@@ -62,12 +67,12 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
     """{arch: figure opened on `step`} for the compare page, and whether they go side by
     side: yes while each fits its column with legible cells, else stacked at full width
     with one left margin, so their source columns line up."""
-    traces = [tr for _, tr, _ in runs if tr is not None]
+    traces = [tr for _arch, tr, _error in runs if tr is not None]
     left = max(viz.left_margin(tr.tgt_tokens, present=presenting()) for tr in traces)
 
     def build(max_width):
         figs = {}
-        for arch, trace, _ in runs:
+        for arch, trace, _error in runs:
             if trace is None:
                 continue
             v = None if not trace.has_attention else view if arch == "transformer" and view is not None else (-1, None)
@@ -77,7 +82,7 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
         return figs
 
     narrow = build(PAGE_WIDTH // max(len(runs), 1) - 10)
-    attention = [arch for arch, tr, _ in runs if tr is not None and tr.has_attention]
+    attention = [arch for arch, tr, _error in runs if tr is not None and tr.has_attention]
     least = SIDE_BY_SIDE_CELL * (1.5 if presenting() else 1)  # larger labels need wider cells
     if all(viz.cell_width(narrow[a]) >= least for a in attention):
         return narrow, True
@@ -105,7 +110,8 @@ def beam_figure(trace, i: int, matrix_view) -> go.Figure | None:
         return None
     layer, head = matrix_view if matrix_view is not None else (-1, None)
     return viz.attention_figure(head_matrix(h.cross_weights, layer, head), h.tokens, trace.src_tokens,
-                                col_unknown=trace.src_unknown, title=f"beam hypothesis {i}", present=presenting(),
+                                col_unknown=trace.src_unknown, title=_("beam hypothesis {rank}").format(rank=i),
+                                names=(_("output"), _("source")), present=presenting(),
                                 max_width=PAGE_WIDTH)
 
 
@@ -117,10 +123,11 @@ def heads_figure(trace, kind: str, selected) -> go.Figure:
 
     def make():
         a = attention_stack(trace, kind)
-        names = ("output", "source") if kind == "cross" else ("query", "key")
+        names = (_("output"), _("source")) if kind == "cross" else (_("query"), _("key"))
         return viz.heads_grid(a.weights, a.rows, a.cols, mask=a.mask, row_unknown=a.row_unknown,
                               col_unknown=a.col_unknown, names=names, selected=selected, present=present,
-                              title=f"{KIND_LABELS[kind]}: every head of every layer", max_width=PAGE_WIDTH)
+                              title=_("{kind}: every head of every layer").format(kind=label(KIND_LABELS, kind)),
+                              max_width=PAGE_WIDTH)
 
     return _cached(("heads", *_trace_key(trace), kind, selected, present), make)
 
@@ -128,7 +135,7 @@ def heads_figure(trace, kind: str, selected) -> go.Figure:
 def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None = None) -> go.Figure:
     """One head (or the mean over heads) enlarged, masked cells grey, hover with the token pair."""
     a = attention_stack(trace, kind)
-    names = ("output", "source") if kind == "cross" else ("query", "key")
+    names = (_("output"), _("source")) if kind == "cross" else (_("query"), _("key"))
     return viz.attention_figure(a.matrix(layer, head), a.rows, a.cols, row_unknown=a.row_unknown,
                                 col_unknown=a.col_unknown, mask=a.mask, names=names, large=True,
                                 step=None if kind == "encoder" else step, title=viz.esc(head_title(kind, layer, head)),
@@ -140,8 +147,9 @@ def rollout_figure(trace) -> go.Figure:
     R = rollout(trace.enc_self_weights)[-1]  # (S, S) after the last layer
     L = trace.enc_self_weights.shape[0]
     return viz.attention_figure(R, trace.src_tokens, trace.src_tokens, row_unknown=trace.src_unknown,
-                                col_unknown=trace.src_unknown, what="rollout", names=("position", "input token"),
-                                large=True, title=f"Attention rollout through all {L} encoder layers",
+                                col_unknown=trace.src_unknown, what=_("rollout"),
+                                names=(_("position"), _("input token")), large=True,
+                                title=_("Attention rollout through all {n} encoder layers").format(n=L),
                                 present=presenting(), max_width=PAGE_WIDTH)
 
 
@@ -166,9 +174,9 @@ def inside_figures(trace, ins, kind: str) -> dict[str, go.Figure]:
 
 def bottleneck_figure(trace, step: int) -> go.Figure:
     """The plain LSTM's context vector c at the first, the current and the last step: the same."""
-    rows = {f"c at step {t} ({trace.tgt_tokens[t]})": trace.context[t]
+    rows = {_("c at step {step} ({token})").format(step=t, token=trace.tgt_tokens[t]): trace.context[t]
             for t in sorted({0, step, trace.steps - 1})}
-    return viz.vectors_figure(rows, title="The context vector every step receives", present=presenting(),
+    return viz.vectors_figure(rows, title=_("The context vector every step receives"), present=presenting(),
                               max_width=INSIDE_WIDTH[presenting()])
 
 
@@ -177,13 +185,21 @@ def bottleneck_figure(trace, step: int) -> go.Figure:
 def training_figure(log) -> tuple[go.Figure | None, str | None]:
     """(figure or None, note or None) from a model's train_log.jsonl as read: (rows, bad lines) or None."""
     if log is None:
-        return None, "Training curves: not evaluated yet — this folder has no `train_log.jsonl`."
+        return None, _("Training curves: not evaluated yet — this folder has no `train_log.jsonl`.")
     rows, bad = log
     epochs, loss, dev_key, dev = training_curves(rows)
-    skipped = f" ({bad} unreadable line{'s' * (bad != 1)} skipped)" if bad else ""
     if not epochs:
-        return None, f"Training curves: not evaluated yet — `train_log.jsonl` has no epochs{skipped}."
-    dev_name = dev_key.replace("dev_", "dev ") if dev_key else "dev"
-    fig = viz.training_figure(epochs, loss, dev, dev_name, title=f"Training curves ({len(epochs)} epochs)",
-                              present=presenting())
-    return fig, (f"Read from `train_log.jsonl`{skipped}." if skipped else None)
+        if not bad:
+            return None, _("Training curves: not evaluated yet — `train_log.jsonl` has no epochs.")
+        return None, ngettext("Training curves: not evaluated yet — `train_log.jsonl` has no epochs ({n} unreadable "
+                              "line skipped).",
+                              "Training curves: not evaluated yet — `train_log.jsonl` has no epochs ({n} unreadable "
+                              "lines skipped).", bad).format(n=bad)
+    # the dev-set metric as train_log.jsonl names it ("dev_bleu" -> "dev bleu")
+    dev_name = _("dev {metric}").format(metric=dev_key[len("dev_"):]) if dev_key else _("dev")
+    fig = viz.training_figure(epochs, loss, dev, dev_name,
+                              title=_("Training curves ({n} epochs)").format(n=len(epochs)), present=presenting())
+    if not bad:
+        return fig, None
+    return fig, ngettext("Read from `train_log.jsonl` ({n} unreadable line skipped).",
+                         "Read from `train_log.jsonl` ({n} unreadable lines skipped).", bad).format(n=bad)

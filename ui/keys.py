@@ -18,6 +18,8 @@ DEVICE = "device"  # sidebar: where models run ("cuda" | "mps" | "cpu")
 EXPORT = "export_format"  # sidebar: what the charts' camera button downloads ("png" | "svg")
 PRESENT = "present"  # sidebar toggle: presentation mode
 PRESENT_SEEN = "_present_url"  # the URL's `present` value this session last read or wrote
+LANG = "lang"  # sidebar: the language of the app ("en" | "zh"; seq2seq.i18n.LANGS)
+LANG_SEEN = "_lang_url"  # the URL's `lang` value this session last read or wrote
 TRACES = "_traces"  # OrderedDict trace key -> Trace, this session's decode cache
 FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
@@ -44,6 +46,7 @@ Q_LAYER, Q_HEAD, Q_BEAM, Q_TEMPERATURE, Q_TOP_K, Q_SEED = "layer", "head", "beam
 Q_TARGET, Q_GOLD, Q_WHATIF = "target", "gold", "whatif"
 Q_KIND, Q_POS, Q_PRESENT = "kind", "pos", "present"  # attention kind, query position (encoder), presentation
 Q_WORDS = "words"  # subword pieces merged into words (1) or shown as pieces (0)
+Q_LANG = "lang"  # the app's language (en | zh): belongs to the session, kept on every page
 
 # The widget keys the task and architecture pickers use (a model name in the URL sets both).
 TASK, ARCH, ARCHS, TEXT, STRATEGY, EXAMPLE, HYP = "task", "arch", "archs", "text", "strategy", "example", "hyp"

@@ -16,6 +16,7 @@ import streamlit as st
 import seq2seq
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
 from seq2seq.gold import gold_alignment
+from seq2seq.i18n import _
 from seq2seq.tokenize import EOS
 
 from .keys import DEVICE
@@ -64,7 +65,7 @@ def _stamp(folder: Path) -> tuple:
     return tuple(out)
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=24)
+@st.cache_resource(show_spinner=False, max_entries=24)  # the spinner: load_model (its text is translated)
 def _load_model(folder: str, device: str, stamp: tuple):
     return seq2seq.load(folder, device=device)
 
@@ -73,11 +74,14 @@ def load_model(name: str):
     """(model, None) or (None, a sentence saying what is wrong with the checkpoint)."""
     try:
         folder = seq2seq.checkpoint.find(name)
-        return _load_model(str(folder.resolve()), device(), _stamp(folder)), None
+        with st.spinner(_("Loading the model…")):  # shown only when loading takes a while (a cache miss)
+            return _load_model(str(folder.resolve()), device(), _stamp(folder)), None
     except CheckpointError as e:
-        return None, f"The model **{md(name)}** cannot be loaded: {md(e.problem)} (file `{md(e.path.name)}`)."
+        return None, _("The model **{name}** cannot be loaded: {problem} (file `{file}`).").format(
+            name=md(name), problem=md(e.problem), file=md(e.path.name))
     except Exception as e:  # a broken file can fail in torch or safetensors in many ways
-        return None, f"The model **{md(name)}** cannot be loaded: {md(type(e).__name__)}: {md(e)}"
+        return None, _("The model **{name}** cannot be loaded: {kind}: {error}").format(
+            name=md(name), kind=md(type(e).__name__), error=md(e))
 
 
 def model_key(model) -> tuple:

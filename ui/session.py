@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 import seq2seq
+from seq2seq.i18n import _
 
 from .keys import EDITS, Q_STEP, TRACES, k
 from .models import model_key
 
 TRACE_CACHE = 32  # traces per session (an original decode and its what-if branches)
-FIGURE_CACHE = 12  # figures per session
+FIGURE_CACHE = 12  # figures per session (keyed by language too: figures.py)
 
 
 def default(key: str, value):
@@ -78,7 +79,7 @@ def get_trace(model, text: str, strategy: str, params: dict, edits=()):
     except ValueError as e:
         return None, str(e)
     except Exception as e:  # e.g. CUDA out of memory: say so, keep the page alive
-        return None, f"decoding failed: {type(e).__name__}: {e}"
+        return None, _("decoding failed: {kind}: {error}").format(kind=type(e).__name__, error=e)
     return trace, None
 
 
@@ -100,8 +101,8 @@ class Decoded:
     def marks(self) -> set[int]:
         """Steps whose token a surviving what-if edit chose."""
         out = set()
-        for i, (step, _) in enumerate(self.edits):
-            if all(s > step for s, _ in self.edits[i + 1:]):
+        for i, (step, _token) in enumerate(self.edits):
+            if all(s > step for s, _t in self.edits[i + 1:]):
                 out.add(step)
         return out
 
@@ -120,7 +121,8 @@ def decode_with_edits(page: str, model, text: str, strategy: str, params: dict) 
     kept, dropped, trace = [], None, original
     for step, token in state["edits"]:
         if not 0 <= step < trace.steps or token not in model.tgt_tok.stoi:
-            dropped = f"the what-if “step {step} → {token}” does not fit this decode and was left out"
+            dropped = _("the what-if “step {step} → {token}” does not fit this decode and was left out").format(
+                step=step, token=token)
             break
         nxt, err = get_trace(model, text, strategy, params, kept + [(step, token)])
         if err:

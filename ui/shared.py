@@ -8,11 +8,13 @@ from dataclasses import dataclass, field, replace
 
 import streamlit as st
 
+from seq2seq.i18n import _
+
 from . import models, session, widgets
 from .keys import ARCH, SHARED, STRATEGY, k
 from .models import load_model
 from .shell import hint, no_models
-from .text import STRATEGY_LABELS, md
+from .text import STRATEGY_LABELS, label, md
 from .urlstate import View, restore_url, step_view, to_query, write_url
 
 
@@ -68,7 +70,8 @@ def shared_view(decode: bool = True) -> Selection:
     task, arch, name = widgets.model_picker(SHARED, found)
     text = widgets.text_picker(SHARED, task)
     current = st.session_state.get(k(SHARED, STRATEGY))
-    with st.expander(f"Decoding strategy: {STRATEGY_LABELS.get(current, STRATEGY_LABELS['greedy'])}"):
+    shown = label(STRATEGY_LABELS, current if current in STRATEGY_LABELS else "greedy")
+    with st.expander(_("Decoding strategy: {strategy}").format(strategy=shown)):
         strategy, params = widgets.strategy_picker(SHARED, task, name)
     sel = Selection(task, arch, name, text, strategy, params, list(found[task]))
     if decode:
@@ -88,15 +91,15 @@ def decode_view(sel: Selection) -> Selection:
     sel.model, error = load_model(sel.name)
     if error:
         st.error(error)
-        hint("The other models keep working: pick another architecture or task above.")
+        hint(_("The other models keep working: pick another architecture or task above."))
         stop()
     if not sel.text.strip():
-        st.info("Type a sentence (or pick an example) to decode.")
+        st.info(_("Type a sentence (or pick an example) to decode."))
         stop()
-    with st.spinner("Decoding…"):
+    with st.spinner(_("Decoding…")):
         sel.dec = session.decode_with_edits(SHARED, sel.model, sel.text, sel.strategy, sel.params)
     if sel.dec.error:
-        st.error(f"Cannot decode this input: {md(sel.dec.error)}.")
+        st.error(_("Cannot decode this input: {error}.").format(error=md(sel.dec.error)))
         sel.dec = None
         stop()
     widgets.branch_bar(SHARED, sel.dec)

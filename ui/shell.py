@@ -11,10 +11,12 @@ from __future__ import annotations
 import streamlit as st
 
 import seq2seq
+from seq2seq.i18n import _
 
+from . import lang
 from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT, Q_WORDS, k
 from .session import valid
-from .text import DEVICE_LABELS, md
+from .text import DEVICE_LABELS, label, md
 
 TRUE = ("1", "true", "on", "yes")
 
@@ -92,34 +94,37 @@ def hint(text: str):
 def sidebar():
     """The sidebar every page shares: device, chart export format, presentation mode, a word on links."""
     with st.sidebar:
+        lang.picker()
         accel = seq2seq.resolve_device("auto").type
         if accel == "cpu":
             st.session_state[DEVICE] = "cpu"
-            st.caption("Models run on the **CPU** (no GPU found).")
+            st.caption(_("Models run on the **CPU** (no GPU found)."))
         else:
             valid(DEVICE, (accel, "cpu"), accel)
-            st.radio("Run models on", (accel, "cpu"), key=DEVICE, format_func=DEVICE_LABELS.get, horizontal=True,
-                     help="Each model is loaded once per server and device, and shared by all sessions.")
+            st.radio(_("Run models on"), (accel, "cpu"), key=DEVICE, format_func=lambda d: label(DEVICE_LABELS, d),
+                     horizontal=True,
+                     help=_("Each model is loaded once per server and device, and shared by all sessions."))
         valid(EXPORT, ("png", "svg"), "png")
-        st.radio("Chart download format", ("png", "svg"), key=EXPORT, horizontal=True, format_func=str.upper,
-                 help="The camera button in a chart's toolbar (top right, on hover) saves the chart "
-                      "in this format: PNG for slides, SVG for papers.")
-        st.toggle("Presentation mode", key=PRESENT, on_change=_presenting_changed,
-                  help="Larger text and charts, fewer hints: for a projector. Kept in the link (present=1).")
+        st.radio(_("Chart download format"), ("png", "svg"), key=EXPORT, horizontal=True, format_func=str.upper,
+                 help=_("The camera button in a chart's toolbar (top right, on hover) saves the chart "
+                        "in this format: PNG for slides, SVG for papers."))
+        st.toggle(_("Presentation mode"), key=PRESENT, on_change=_presenting_changed,
+                  help=_("Larger text and charts, fewer hints: for a projector. Kept in the link (present=1)."))
         _present_to_url()
         if presenting():
             st.markdown(PRESENT_CSS, unsafe_allow_html=True)
-        st.caption("The address bar always holds the current view: copy it to share a view or to put it "
-                   "in slides; opening the link restores it exactly.")
+        st.caption(_("The address bar always holds the current view: copy it to share a view or to put it "
+                     "in slides; opening the link restores it exactly."))
 
 
 def no_models():
     """Say that no checkpoint was found, and where the app looked."""
-    st.error(f"No models found in `{md(seq2seq.checkpoint.CHECKPOINTS)}`. Train one "
-             "(`python -m seq2seq.train ...`) or point `ATTENTION_LAB_CHECKPOINTS` at a folder of checkpoints.")
+    st.error(_("No models found in `{folder}`. Train one (`python -m seq2seq.train ...`) or point "
+               "`ATTENTION_LAB_CHECKPOINTS` at a folder of checkpoints.").format(
+                   folder=md(seq2seq.checkpoint.CHECKPOINTS)))
 
 
 def page_failed(e: Exception):
     """What a page that raised shows instead of a traceback (app.py catches it)."""
-    st.error(f"This view hit an unexpected problem ({type(e).__name__}): {md(e)}. "
-             "Change the input or pick another model; the other pages keep working.")
+    st.error(_("This view hit an unexpected problem ({kind}): {error}. Change the input or pick another model; "
+               "the other pages keep working.").format(kind=type(e).__name__, error=md(e)))

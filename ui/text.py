@@ -1,41 +1,46 @@
 """What the app says: labels, page copy that more than one page uses, and escaping.
 
-Every user-typed string goes through `md` (Markdown shown literally) or `code` (an
-inline code span) before it reaches st.markdown.
+Every message goes through the catalogue (seq2seq.i18n): the label dicts hold English
+marked with `N_`, and `label(LABELS, key)` translates where a label is shown (never index
+a label dict directly). Every user-typed string goes through `md` (Markdown shown
+literally) or `code` (an inline code span) before it reaches st.markdown.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from seq2seq.i18n import N_, _
 from seq2seq.subword import display
 from seq2seq.tasks import LABELS
 
 TASK_LABELS = LABELS  # one place for a task's name: seq2seq.tasks
-ARCH_LABELS = {"lstm": "LSTM (no attention)", "lstm-attn": "LSTM + attention", "transformer": "Transformer"}
-STRATEGY_LABELS = {"greedy": "Greedy", "beam": "Beam search", "sample": "Sampling", "forced": "Forced target"}
+ARCH_LABELS = {"lstm": N_("LSTM (no attention)"), "lstm-attn": N_("LSTM + attention"), "transformer": "Transformer"}
+STRATEGY_LABELS = {"greedy": N_("Greedy"), "beam": N_("Beam search"), "sample": N_("Sampling"),
+                   "forced": N_("Forced target")}
 DEVICE_LABELS = {"cuda": "GPU (CUDA)", "mps": "GPU (Apple MPS)", "cpu": "CPU"}
-KIND_LABELS = {"encoder": "Encoder self-attention", "decoder": "Decoder self-attention (masked)",
-               "cross": "Cross-attention"}
-LAYER_HELP = {"encoder": "Encoder layer whose self-attention is shown.",
-              "decoder": "Decoder layer whose masked self-attention is shown.",
-              "cross": "Decoder layer whose cross-attention is shown."}
+KIND_LABELS = {"encoder": N_("Encoder self-attention"), "decoder": N_("Decoder self-attention (masked)"),
+               "cross": N_("Cross-attention")}
+LAYER_HELP = {"encoder": N_("Encoder layer whose self-attention is shown."),
+              "decoder": N_("Decoder layer whose masked self-attention is shown."),
+              "cross": N_("Decoder layer whose cross-attention is shown.")}
 
-ROLLOUT_NOTE = ("**Attention rollout** (Abnar & Zuidema, 2020) estimates how much each input token flows into "
-                "each position after all encoder layers: every layer's attention, averaged over heads, is mixed "
-                "with the residual connection as 0.5·I + 0.5·A, its rows are renormalised to sum to 1, and the "
-                "layers are multiplied from the first up (R = A′ₗ ⋯ A′₂ A′₁). Each row of the chart sums to 1.")
+ROLLOUT_NOTE = N_("**Attention rollout** (Abnar & Zuidema, 2020) estimates how much each input token flows into "
+                  "each position after all encoder layers: every layer's attention, averaged over heads, is mixed "
+                  "with the residual connection as 0.5·I + 0.5·A, its rows are renormalised to sum to 1, and the "
+                  "layers are multiplied from the first up (R = A′ₗ ⋯ A′₂ A′₁). Each row of the chart sums to 1.")
 
 
 def label(labels: dict, key) -> str:
-    """A label for `key`, or the key itself as text (a checkpoint may name a task we do not know)."""
-    return labels.get(key, str(key)) if isinstance(key, str) else str(key)
+    """A label for `key` in the current language, or the key itself as text (a checkpoint may
+    name a task we do not know)."""
+    return _(labels[key]) if isinstance(key, str) and key in labels else str(key)
 
 
 def head_title(kind: str, layer: int, head: int | None) -> str:
     """'Decoder self-attention (masked) · layer 2 · head 3' (0-based in; head None = mean)."""
-    who = "mean over heads" if head is None else f"head {head + 1}"
-    return f"{KIND_LABELS[kind]} · layer {layer + 1} · {who}"
+    who = _("mean over heads") if head is None else _("head {n}").format(n=head + 1)
+    return _("{kind} · layer {layer} · {who}").format(kind=label(KIND_LABELS, kind), layer=layer + 1, who=who)
 
 
 # --- text safety -------------------------------------------------------------------------
@@ -70,5 +75,5 @@ def filename(*parts) -> str:
 def agreement(a, b) -> str:
     """'exactly' or 'to within 1.5e-08': how closely two computations of the same numbers agree."""
     gap = float(np.max(np.abs(np.asarray(a, float) - np.asarray(b, float)))) if len(a) else 0.0
-    return "exactly" if gap == 0 else f"to within {gap:.1e}"
+    return _("exactly") if gap == 0 else _("to within {gap}").format(gap=f"{gap:.1e}")
 

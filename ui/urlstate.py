@@ -29,6 +29,7 @@ from .keys import (
     Q_GOLD,
     Q_HEAD,
     Q_KIND,
+    Q_LANG,
     Q_LAYER,
     Q_MODEL,
     Q_POS,
@@ -196,8 +197,8 @@ def step_view(name, text, strategy, params: dict, step=None, layer_head=None, go
 # --- the Streamlit side ---------------------------------------------------------------------
 
 def _url_now() -> dict:
-    """The page's view in the URL (presentation mode belongs to the session, not to a page)."""
-    return {name: st.query_params.get_all(name) for name in st.query_params if name != Q_PRESENT}
+    """The page's view in the URL (presentation mode and language belong to the session, not to a page)."""
+    return {name: st.query_params.get_all(name) for name in st.query_params if name not in (Q_PRESENT, Q_LANG)}
 
 
 def restore_url(page: str, zoo: Mapping):
@@ -226,6 +227,8 @@ def write_url(page: str, query: dict):
         clean[name] = [str(x) for x in v] if isinstance(v, list) else str(v)
     if st.session_state.get(keys.PRESENT):
         clean[Q_PRESENT] = "1"
+    if st.session_state.get(keys.LANG):
+        clean[Q_LANG] = st.session_state[keys.LANG]
     current = {name: (st.query_params.get_all(name) if isinstance(v, list) else st.query_params.get(name))
                for name, v in clean.items()}
     if current != clean or set(st.query_params.keys()) != set(clean):

@@ -11,8 +11,9 @@ import streamlit as st
 
 import seq2seq
 from seq2seq.attention import KINDS, attention_stack, clamp_step, cross_matrix
-from seq2seq.decoding import MAX_SOURCE_TOKENS, STOPS, STRATEGIES
+from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
 from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
+from seq2seq.i18n import N_, _
 from seq2seq.subword import display, has_pieces, piece_text
 
 from . import session
@@ -45,6 +46,12 @@ from .session import default, valid
 from .shell import presenting
 from .text import ARCH_LABELS, KIND_LABELS, LAYER_HELP, STRATEGY_LABELS, TASK_LABELS, label, md
 
+
+def listed(items) -> str:
+    """Items as a list in the current language ('a, b, c'; in Chinese 'a、b、c')."""
+    return _(", ").join(items)
+
+
 # --- model and input --------------------------------------------------------------------
 
 def _task_changed(page: str):
@@ -58,7 +65,7 @@ def _task_changed(page: str):
 def task_picker(page: str, zoo: dict) -> str:
     tasks = list(zoo)
     valid(k(page, TASK), tasks, tasks[0])
-    return st.selectbox("Task", tasks, key=k(page, TASK), format_func=lambda t: label(TASK_LABELS, t),
+    return st.selectbox(_("Task"), tasks, key=k(page, TASK), format_func=lambda t: label(TASK_LABELS, t),
                         on_change=_task_changed, args=(page,))
 
 
@@ -70,11 +77,11 @@ def model_picker(page: str, zoo: dict) -> tuple[str, str, str]:
     archs = list(zoo[task])
     valid(k(page, ARCH), archs, DEFAULT_ARCH if DEFAULT_ARCH in archs else archs[0])
     with c2:
-        arch = st.segmented_control("Architecture", archs, key=k(page, ARCH), required=True,
+        arch = st.segmented_control(_("Architecture"), archs, key=k(page, ARCH), required=True,
                                     format_func=lambda a: label(ARCH_LABELS, a))
-        missing = [ARCH_LABELS[a] for a in ARCH_LABELS if a not in zoo[task]]
+        missing = [label(ARCH_LABELS, a) for a in ARCH_LABELS if a not in zoo[task]]
         if missing:
-            st.caption(f"Not trained yet for this task: {', '.join(missing)}.")
+            st.caption(_("Not trained yet for this task: {archs}.").format(archs=listed(missing)))
     return task, arch, zoo[task][arch]
 
 
@@ -84,7 +91,7 @@ def archs_picker(page: str, zoo: dict, task: str) -> list[str]:
     key = k(page, ARCHS)
     chosen = [a for a in st.session_state.get(key, archs) if a in archs] or archs
     st.session_state[key] = chosen[:3]
-    return st.multiselect("Architectures (up to 3)", archs, key=key, max_selections=3,
+    return st.multiselect(_("Architectures (up to 3)"), archs, key=key, max_selections=3,
                           format_func=lambda a: label(ARCH_LABELS, a))
 
 
@@ -109,12 +116,13 @@ def text_picker(page: str, task: str) -> str:
     valid(k(page, EXAMPLE), [""] + ex, "")
     c1, c2 = st.columns([3, 2])
     with c1:
-        text = st.text_input("Input", key=k(page, TEXT), max_chars=MAX_TEXT,
-                             placeholder="Type a sentence, a date or some letters…",
-                             help=f"The model reads at most {MAX_SOURCE_TOKENS} tokens; press Enter to decode.",
+        text = st.text_input(_("Input"), key=k(page, TEXT), max_chars=MAX_TEXT,
+                             placeholder=_("Type a sentence, a date or some letters…"),
+                             help=_("The model reads at most {n} tokens; press Enter to decode.").format(
+                                 n=MAX_SOURCE_TOKENS),
                              on_change=_text_changed, args=(page,))
     with c2:
-        st.selectbox("…or pick an example", [""] + ex, key=k(page, EXAMPLE), format_func=lambda s: s or "—",
+        st.selectbox(_("…or pick an example"), [""] + ex, key=k(page, EXAMPLE), format_func=lambda s: s or "—",
                      on_change=_use_example, args=(page,))
     return text
 
@@ -122,7 +130,7 @@ def text_picker(page: str, task: str) -> str:
 def _strategy_changed(page: str, task: str, name: str):
     """Switching to forced decoding fills in the true output where it is known."""
     if st.session_state.get(k(page, STRATEGY)) == "forced" and not st.session_state.get(k(page, Q_TARGET)):
-        model, _ = load_model(name)
+        model, _error = load_model(name)
         st.session_state[k(page, Q_TARGET)] = known_target(task, model, st.session_state.get(k(page, TEXT), ""))
 
 
@@ -131,21 +139,21 @@ def _strategy_settings(page: str, strategy: str, cols) -> dict:
     params: dict = {}
     if strategy == "beam":
         valid(k(page, Q_BEAM), range(1, 11), 4)
-        params["beam"] = cols[1].slider("Beam size k", 1, 10, key=k(page, Q_BEAM))
+        params["beam"] = cols[1].slider(_("Beam size k"), 1, 10, key=k(page, Q_BEAM))
     elif strategy == "sample":
         default(k(page, Q_TEMPERATURE), 1.0)
         default(k(page, Q_TOP_K), 0)
         default(k(page, Q_SEED), 0)
-        params["temperature"] = cols[1].slider("Temperature", 0.1, 3.0, step=0.1, key=k(page, Q_TEMPERATURE),
-                                               help="Below 1 sharpens the distribution, above 1 flattens it.")
-        params["top_k"] = cols[2].number_input("Top-k (0 = all)", 0, 1000, step=1, key=k(page, Q_TOP_K))
-        params["seed"] = cols[3].number_input("Seed", 0, 2**31 - 1, step=1, key=k(page, Q_SEED),
-                                              help="Same seed, same sample.")
+        params["temperature"] = cols[1].slider(_("Temperature"), 0.1, 3.0, step=0.1, key=k(page, Q_TEMPERATURE),
+                                               help=_("Below 1 sharpens the distribution, above 1 flattens it."))
+        params["top_k"] = cols[2].number_input(_("Top-k (0 = all)"), 0, 1000, step=1, key=k(page, Q_TOP_K))
+        params["seed"] = cols[3].number_input(_("Seed"), 0, 2**31 - 1, step=1, key=k(page, Q_SEED),
+                                              help=_("Same seed, same sample."))
     elif strategy == "forced":
         default(k(page, Q_TARGET), "")
-        params["target"] = cols[1].text_input("Target to force", key=k(page, Q_TARGET), max_chars=MAX_TEXT,
-                                              help="Teacher forcing: the model is fed this reference and we "
-                                                   "watch where it looks while producing it.")
+        params["target"] = cols[1].text_input(_("Target to force"), key=k(page, Q_TARGET), max_chars=MAX_TEXT,
+                                              help=_("Teacher forcing: the model is fed this reference and we "
+                                                     "watch where it looks while producing it."))
     return params
 
 
@@ -154,8 +162,8 @@ def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
     valid(k(page, STRATEGY), STRATEGIES, "greedy")
     cols = st.columns([8 if presenting() else 6, 3, 2, 2])  # room for the four names, "Forced target" last
     with cols[0]:
-        strategy = st.segmented_control("Decoding strategy", STRATEGIES, key=k(page, STRATEGY), required=True,
-                                        format_func=STRATEGY_LABELS.get, on_change=_strategy_changed,
+        strategy = st.segmented_control(_("Decoding strategy"), STRATEGIES, key=k(page, STRATEGY), required=True,
+                                        format_func=lambda s: label(STRATEGY_LABELS, s), on_change=_strategy_changed,
                                         args=(page, task, name))
     return strategy, _strategy_settings(page, strategy, cols)
 
@@ -171,22 +179,25 @@ def step_control(page: str, steps: int) -> int:
         st.session_state[key] = clamp_step(to(st.session_state[key]), steps)
 
     last = steps - 1
-    buttons = (("first_page", "First", "first", lambda t: 0), ("chevron_left", "Back", "previous", lambda t: t - 1),
-               ("chevron_right", "Next", "next", lambda t: t + 1), ("last_page", "Last", "last", lambda t: last))
+    # icon, label, what (the button's key), help, where it goes
+    buttons = (("first_page", N_("First"), "first", N_("first step"), lambda t: 0),
+               ("chevron_left", N_("Back"), "previous", N_("previous step"), lambda t: t - 1),
+               ("chevron_right", N_("Next"), "next", N_("next step"), lambda t: t + 1),
+               ("last_page", N_("Last"), "last", N_("last step"), lambda t: last))
 
-    def step_button(icon, text, what, to):
-        st.button(text, icon=f":material/{icon}:", key=button(page, what), on_click=go, args=(to,),
-                  help=f"{what} step", disabled=steps < 2,
+    def step_button(icon, text, what, tip, to):
+        st.button(_(text), icon=f":material/{icon}:", key=button(page, what), on_click=go, args=(to,),
+                  help=_(tip), disabled=steps < 2,
                   icon_position="right" if what in ("next", "last") else "left")
 
     with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
         for b in buttons[:2]:
             step_button(*b)
         if steps > 1:
-            st.slider("Step", 0, last, key=key, width="stretch",
-                      help="The step this page shows and the chart opens on.")
+            st.slider(_("Step"), 0, last, key=key, width="stretch",
+                      help=_("The step this page shows and the chart opens on."))
         else:
-            st.caption("The decode has a single step.")
+            st.caption(_("The decode has a single step."))
         for b in buttons[2:]:
             step_button(*b)
     return st.session_state[key]
@@ -206,10 +217,12 @@ def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) 
     valid(hk, heads, heads[0])
     # side by side where they fit, else the head buttons wrap under the layer (never cut off)
     with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
-        layer = st.selectbox("Layer", list(range(1, L + 1)), key=lk, format_func=lambda i: f"layer {i} of {L}",
-                             help=LAYER_HELP[kind], width=220 if presenting() else 150)
-        head = st.segmented_control("Head", heads, key=hk, required=True, width="content",
-                                    format_func=lambda h: "mean over heads" if h == "mean" else f"head {h}")
+        layer = st.selectbox(_("Layer"), list(range(1, L + 1)), key=lk,
+                             format_func=lambda i: _("layer {layer} of {n}").format(layer=i, n=L),
+                             help=label(LAYER_HELP, kind), width=220 if presenting() else 150)
+        head = st.segmented_control(_("Head"), heads, key=hk, required=True, width="content",
+                                    format_func=lambda h: _("mean over heads") if h == "mean"
+                                    else _("head {n}").format(n=h))
     return layer - 1, None if head == "mean" else head - 1
 
 
@@ -218,7 +231,8 @@ def kind_picker(kinds=KINDS) -> str:
     by the self-attention and inside pages)."""
     key = k(SHARED, Q_KIND)
     valid(key, kinds, kinds[0])
-    return st.segmented_control("Attention", kinds, key=key, required=True, format_func=KIND_LABELS.get)
+    return st.segmented_control(_("Attention"), kinds, key=key, required=True,
+                                format_func=lambda kind: label(KIND_LABELS, kind))
 
 
 def position_picker(trace) -> int:
@@ -227,8 +241,8 @@ def position_picker(trace) -> int:
     S = len(trace.src_tokens)
     valid(key, range(S), 0)
     names = seq2seq.labels(trace.src_tokens)
-    return st.selectbox("Query: source position", list(range(S)), key=key, format_func=lambda i: names[i],
-                        help="The encoder token whose attention over the source is laid open.")
+    return st.selectbox(_("Query: source position"), list(range(S)), key=key, format_func=lambda i: names[i],
+                        help=_("The encoder token whose attention over the source is laid open."))
 
 
 def gold_toggle(page: str, task: str, trace) -> Gold | None:
@@ -238,12 +252,12 @@ def gold_toggle(page: str, task: str, trace) -> Gold | None:
     if task not in ("dates", "reverse"):
         return None
     default(k(page, Q_GOLD), False)
-    on = st.toggle("Overlay the true alignment", key=k(page, Q_GOLD), disabled=not gold.known,
-                   help="Open squares mark the source tokens each correct output token comes from.")
+    on = st.toggle(_("Overlay the true alignment"), key=k(page, Q_GOLD), disabled=not gold.known,
+                   help=_("Open squares mark the source tokens each correct output token comes from."))
     if not gold.known:
-        st.caption(f"No true alignment: {md(gold.note)}.")
+        st.caption(_("No true alignment: {note}.").format(note=md(gold.note)))
         return None
-    st.caption(f"True output **{md(gold.target)}** — {md(gold.note)}.")
+    st.caption(_("True output **{target}** — {note}.").format(target=md(gold.target), note=md(gold.note)))
     return gold if on else None
 
 
@@ -253,8 +267,8 @@ def gold_caption(trace, matrix_view, gold):
         return
     share = gold_overlap(cross_matrix(trace, *matrix_view), gold.matrix)
     if share is not None:
-        st.caption(f"On average {share:.0%} of this view's attention falls on the true source tokens "
-                   "(open squares).")
+        st.caption(_("On average {share} of this view's attention falls on the true source tokens "
+                     "(open squares).").format(share=f"{share:.0%}"))
 
 
 # --- what-if and notices ---------------------------------------------------------------------
@@ -265,12 +279,13 @@ def whatif_buttons(page: str, trace, step: int):
             if tok != trace.tgt_tokens[step]]
     if not alts:
         return
-    st.markdown("**What if it had written…**")
+    st.markdown(_("**What if it had written…**"))
     cols = st.columns(min(len(alts), 4))
     for i, (tok, p) in enumerate(alts):
         cols[i % len(cols)].button(f"{md(piece_text(tok))} · {p:.1%}", key=button(page, f"whatif.{i}"),
                                    on_click=session.add_edit, args=(page, step, tok), width="stretch",
-                                   help=f"Force this token at step {step}, then let the model decode on.")
+                                   help=_("Force this token at step {step}, then let the model decode on.").format(
+                                       step=step))
 
 
 def branch_bar(page: str, dec: session.Decoded):
@@ -279,38 +294,39 @@ def branch_bar(page: str, dec: session.Decoded):
         st.warning(md(dec.dropped))
     if not dec.branched:
         return
-    what = ", ".join(f"step {s} → {md(t)}" for s, t in dec.edits)
-    st.info(f"**What-if branch** ({what}).  \nOriginal: {md(dec.original.output) or '(empty)'}  \n"
-            f"This branch: {md(dec.trace.output) or '(empty)'}")
-    c1, c2, _ = st.columns([1, 1, 3])
-    c1.button("Undo last what-if", key=button(page, "undo"), on_click=session.undo_edit, args=(page, False))
-    c2.button("Back to the original", key=button(page, "reset"), on_click=session.undo_edit, args=(page, True))
+    what = listed(_("step {step} → {token}").format(step=s, token=md(t)) for s, t in dec.edits)
+    st.info(_("**What-if branch** ({edits}).  \nOriginal: {original}  \nThis branch: {branch}").format(
+        edits=what, original=md(dec.original.output) or _("(empty)"), branch=md(dec.trace.output) or _("(empty)")))
+    c1, c2, _rest = st.columns([1, 1, 3])
+    c1.button(_("Undo last what-if"), key=button(page, "undo"), on_click=session.undo_edit, args=(page, False))
+    c2.button(_("Back to the original"), key=button(page, "reset"), on_click=session.undo_edit, args=(page, True))
 
 
 def source_notices(trace):
     """Truncation and unknown words, visibly; the source as the model read it."""
     if trace.truncated:
-        st.warning(f"The input is longer than this model reads: only the first {MAX_SOURCE_TOKENS} tokens "
-                   "were used.")
+        st.warning(_("The input is longer than this model reads: only the first {n} tokens were used.").format(
+            n=MAX_SOURCE_TOKENS))
     toks = ["␣" if t == " " else t for t in display(trace.src_tokens[:-1])]  # pieces as "power ##ful"
     shown = " ".join(f":red-background[{md(t)}]" if u else md(t) for t, u in zip(toks, trace.src_unknown))
     unknown = sorted({t for t, u in zip(toks, trace.src_unknown) if u})
     if unknown:
-        st.warning(f"Not in the model's vocabulary (read as `<unk>`): {', '.join(md(t) for t in unknown)}. "
-                   "They are marked red and with '?' in the charts.")
-    st.caption(f"Source as the model reads it ({len(toks)} tokens + end marker): {shown}")
+        st.warning(_("Not in the model's vocabulary (read as `<unk>`): {tokens}. "
+                     "They are marked red and with '?' in the charts.").format(tokens=listed(md(t) for t in unknown)))
+    st.caption(_("Source as the model reads it ({n} tokens + end marker): {tokens}").format(n=len(toks), tokens=shown))
 
 
 def stop_notice(trace):
     """Say so when a decode reached its step limit without writing </s>: its output is unfinished."""
     if not trace.finished:
-        st.warning(f"The model {STOPS['length']}: it wrote {trace.steps} tokens (the limit for this input) and "
-                   "never the end marker </s>, so its output is cut off.")
+        # the sentence of seq2seq.trace.STOPS["length"], whole, so that a translation can reorder it
+        st.warning(_("The model stopped at the length limit without finishing: it wrote {n} tokens (the limit for "
+                     "this input) and never the end marker </s>, so its output is cut off.").format(n=trace.steps))
 
 
-PIECES_NOTE = ("The model reads and writes **subword pieces**: a word it cut is written `power ##ful`, where `##` "
+PIECES_NOTE = N_("The model reads and writes **subword pieces**: a word it cut is written `power ##ful`, where `##` "
                "marks a piece that continues the word before it. Names it never saw are copied piece by piece.")
-WORDS_NOTE = ("**Pieces merged into words**: a source word's attention is the **sum** over its pieces (each row "
+WORDS_NOTE = N_("**Pieces merged into words**: a source word's attention is the **sum** over its pieces (each row "
               "still sums to 1), a target word's row the **mean** over the steps that wrote its pieces.")
 
 
@@ -320,10 +336,10 @@ def words_toggle(page: str, trace) -> bool | None:
     if trace is None or not (has_pieces(trace.src_tokens) or has_pieces(trace.tgt_tokens)):
         return None
     default(k(page, Q_WORDS), presenting())
-    on = st.toggle("Merge pieces into words", key=k(page, Q_WORDS),
-                   help="Attention summed over the pieces of a source word, averaged over the pieces of a target "
-                        "word. Off: every piece the model read and wrote.")
-    st.caption(WORDS_NOTE if on else PIECES_NOTE)
+    on = st.toggle(_("Merge pieces into words"), key=k(page, Q_WORDS),
+                   help=_("Attention summed over the pieces of a source word, averaged over the pieces of a target "
+                          "word. Off: every piece the model read and wrote."))
+    st.caption(_(WORDS_NOTE if on else PIECES_NOTE))
     return on
 
 
@@ -331,4 +347,5 @@ def input_notice(task: str, text: str):
     """Say so when the input is unlike anything the task's models were trained on (they still answer)."""
     note = unlike_training(task, text)
     if note:
-        st.info(f"{md(note)} The model still answers — a wrong answer here shows what it never learned.")
+        st.info(_("{note} The model still answers — a wrong answer here shows what it never learned.").format(
+            note=md(note)))

@@ -5,17 +5,19 @@ train_log.jsonl, README.md), nothing typed by hand."""
 import streamlit as st
 
 import seq2seq
+from seq2seq.card import card_text
 from seq2seq.checkpoint import read_card, read_metrics, read_train_log
+from seq2seq.i18n import _, is_zh
 from seq2seq.tasks import data_credit
 from ui import figures, shared, shell, tables, widgets
 from ui.keys import Q_MODEL, SHARED
 from ui.text import ARCH_LABELS, TASK_LABELS, code, filename, label, md
 from ui.urlstate import write_url
 
-st.title("Model cards")
-shell.hint("Everything on this page is read from the model's checkpoint folder: config.json (configuration and "
-        "training run), train_log.jsonl (one line per epoch), metrics.json (written by "
-        "`python -m seq2seq.evaluate`) and README.md (the card itself).")
+st.title(_("Model cards"))
+shell.hint(_("Everything on this page is read from the model's checkpoint folder: config.json (configuration and "
+             "training run), train_log.jsonl (one line per epoch), metrics.json (written by "
+             "`python -m seq2seq.evaluate`) and README.md (the card itself)."))
 
 zoo = shared.open_page(SHARED)
 task, arch, name = widgets.model_picker(SHARED, zoo)
@@ -25,85 +27,92 @@ st.header(name)
 try:
     info = seq2seq.read_config(name)
 except seq2seq.CheckpointError as e:
-    st.error(f"The card of **{md(name)}** cannot be read: {md(e.problem)} (file {code(e.path.name)}).")
+    st.error(_("The card of **{model}** cannot be read: {problem} (file {file}).").format(
+        model=md(name), problem=md(e.problem), file=code(e.path.name)))
     st.stop()
 
-st.markdown(f"**{md(label(ARCH_LABELS, info.get('arch')))}** for "
-            f"**{md(label(TASK_LABELS, info.get('task')))}**")
+st.markdown(_("**{arch}** for **{task}**").format(arch=md(label(ARCH_LABELS, info.get("arch"))),
+                                                  task=md(label(TASK_LABELS, info.get("task")))))
 train = info.get("train") if isinstance(info.get("train"), dict) else {}
 m1, m2, m3, m4 = st.columns(4)
 parameters = info.get("parameters")
-m1.metric("Parameters", f"{parameters:,}" if isinstance(parameters, int) else "unknown")
-m2.metric("Epochs trained", str(train.get("epochs_run", "unknown")))
-m3.metric("Minutes of training", str(train.get("minutes", "unknown")))
-m4.metric("Weights stored as", str(info.get("weights_dtype", "unknown")))
+m1.metric(_("Parameters"), f"{parameters:,}" if isinstance(parameters, int) else _("unknown"))
+m2.metric(_("Epochs trained"), str(train.get("epochs_run", _("unknown"))))
+m3.metric(_("Minutes of training"), str(train.get("minutes", _("unknown"))))
+m4.metric(_("Weights stored as"), str(info.get("weights_dtype", _("unknown"))))
 
 c1, c2 = st.columns(2)
 with c1:
-    st.subheader("Configuration")
+    st.subheader(_("Configuration"))
     config = info.get("config")
     if isinstance(config, dict) and config:
         st.dataframe(tables.settings_table(config), hide_index=True, width="stretch", key="cards.config")
     else:
-        st.info("config.json holds no model configuration.")
+        st.info(_("config.json holds no model configuration."))
 with c2:
-    st.subheader("Training run")
+    st.subheader(_("Training run"))
     if train:
         st.dataframe(tables.settings_table(train, skip=("config_used",)), hide_index=True, width="stretch",
                      key="cards.train")
     else:
-        st.info("config.json records no training run.")
+        st.info(_("config.json records no training run."))
 
-st.subheader("Training curves")
+st.subheader(_("Training curves"))
 fig, note = figures.training_figure(read_train_log(name))
 if fig is not None:
     figures.plot(fig, filename(name, "training"))
-    shell.hint("Training loss per epoch (left axis) and the dev-set metric after each epoch (right axis), "
-            "from train_log.jsonl.")
+    shell.hint(_("Training loss per epoch (left axis) and the dev-set metric after each epoch (right axis), "
+                 "from train_log.jsonl."))
 if note:
     (st.info if fig is None else st.caption)(note)
 
-st.subheader("Test metrics")
+st.subheader(_("Test metrics"))
 metrics = read_metrics(name)
 if metrics is None:
-    st.info(f"Test metrics: not evaluated yet — this folder has no metrics.json (run "
-            f"{code('python -m seq2seq.evaluate --model ' + name)}).")
+    st.info(_("Test metrics: not evaluated yet — this folder has no metrics.json (run {command}).").format(
+        command=code("python -m seq2seq.evaluate --model " + name)))
 else:
     overall = metrics.get("metrics")
     if isinstance(overall, dict) and overall:
         st.dataframe(tables.records_table([overall]), hide_index=True, width="stretch", key="cards.metrics")
     split = metrics.get("split")
     if split:
-        st.caption(f"Split: {md(split)}.")
+        st.caption(_("Split: {split}.").format(split=md(split)))
     by_length = tables.records_table(metrics.get("by_length"))
-    st.markdown("**By source length**")
+    st.markdown(_("**By source length**"))
     if by_length.empty:
-        st.info("metrics.json has no table by source length.")
+        st.info(_("metrics.json has no table by source length."))
     else:
         st.dataframe(by_length, hide_index=True, width="stretch", key="cards.by_length")
     decode = metrics.get("decode")
     if isinstance(decode, dict) and decode:
-        st.markdown("**Decoding speed**")
+        st.markdown(_("**Decoding speed**"))
         st.dataframe(tables.settings_table(decode), hide_index=True, width="stretch", key="cards.decode")
     examples = tables.records_table(metrics.get("examples"))
     if not examples.empty:
-        with st.expander(f"Examples from the test set ({len(examples)})"):
+        with st.expander(_("Examples from the test set ({n})").format(n=len(examples))):
             st.dataframe(examples, hide_index=True, width="stretch", key="cards.examples")
 
-st.subheader("Data")
+st.subheader(_("Data"))
 st.markdown(data_credit(info))
 
 card = read_card(name)
-with st.expander("The model card as written in the folder (README.md)"):
+if card is not None and is_zh():  # the same card, written from the same files in Chinese (NOTES.md as written)
+    try:
+        card = card_text(seq2seq.checkpoint.find(name))
+    except seq2seq.CheckpointError:
+        pass
+with st.expander(_("The model card as written in the folder (README.md)") if not is_zh() else
+                 _("The model card (README.md in the folder, here written in Chinese from the same files)")):
     if card is None:
-        st.info("This folder has no README.md yet (`python -m seq2seq.evaluate` writes it).")
+        st.info(_("This folder has no README.md yet (`python -m seq2seq.evaluate` writes it)."))
     else:
         st.markdown(card)
 
 st.divider()
-st.subheader("All models")
+st.subheader(_("All models"))
 table, problems = tables.zoo_table()
 st.dataframe(table, hide_index=True, width="stretch", key="cards.all",
-             column_config={"parameters": st.column_config.NumberColumn(format="localized")})
+             column_config={_("parameters"): st.column_config.NumberColumn(format="localized")})
 for line in problems:
-    st.error(f"Broken checkpoint — {line}.")
+    st.error(_("Broken checkpoint — {problem}.").format(problem=line))

@@ -5,6 +5,7 @@ from dataclasses import replace
 
 import streamlit as st
 
+from seq2seq.i18n import _
 from seq2seq.subword import merge_words
 from ui import figures, models, session, shared, widgets
 from ui.text import ARCH_LABELS, filename, label, md, output_line
@@ -12,8 +13,9 @@ from ui.urlstate import step_view, to_query, write_url
 
 P = "compare"
 
-st.title("Compare architectures")
-st.caption("The same input through the plain LSTM, the LSTM with attention and the Transformer, stepped together.")
+st.title(_("Compare architectures"))
+st.caption(_("The same input through the plain LSTM, the LSTM with attention and the Transformer, stepped "
+             "together."))
 
 zoo = shared.open_page(P)
 
@@ -27,27 +29,28 @@ strategy, params = widgets.strategy_picker(P, task, zoo[task][archs[0]] if archs
 
 runs = []  # (arch, trace or None, error or None)
 if not text.strip():
-    st.info("Type a sentence (or pick an example) to decode.")
+    st.info(_("Type a sentence (or pick an example) to decode."))
 elif not archs:
-    st.info("Pick at least one architecture.")
+    st.info(_("Pick at least one architecture."))
 else:
-    with st.spinner("Decoding…"):
+    with st.spinner(_("Decoding…")):
         for arch in archs:
             model, error = models.load_model(zoo[task][arch])
             trace = None
             if model is not None:
                 trace, error = session.get_trace(model, text, strategy, params)
-                error = error and f"Cannot decode with **{md(zoo[task][arch])}**: {md(error)}."
+                error = error and _("Cannot decode with **{model}**: {error}.").format(model=md(zoo[task][arch]),
+                                                                                      error=md(error))
             runs.append((arch, trace, error))
 
-first = next((tr for _, tr, _ in runs if tr is not None), None)
+first = next((tr for _a, tr, _e in runs if tr is not None), None)
 if first is not None:
     widgets.input_notice(task, text)
     widgets.source_notices(first)
 words = widgets.words_toggle(P, first)
 if words:  # the word view of every model: pieces merged (seq2seq.subword)
     runs = [(arch, None if tr is None else merge_words(tr), error) for arch, tr, error in runs]
-traces = [tr for _, tr, _ in runs if tr is not None]
+traces = [tr for _a, tr, _e in runs if tr is not None]
 t, view, gold = 0, None, None
 if traces:
     c1, c2 = st.columns([2, 1])
@@ -55,11 +58,11 @@ if traces:
         transformer = next((tr for tr in traces if tr.arch == "transformer"), None)
         if transformer is not None:
             view = widgets.attention_pickers(P, transformer)
-            st.caption("Layer and head apply to the Transformer; the RNN attention has one of each.")
+            st.caption(_("Layer and head apply to the Transformer; the RNN attention has one of each."))
     with c2:
         gold = widgets.gold_toggle(P, task, next((tr for tr in traces if tr.has_attention), traces[0]))
     t = widgets.step_control(P, max(tr.steps for tr in traces))
-    st.caption("One step control for all models; a model that finished earlier shows its last step.")
+    st.caption(_("One step control for all models; a model that finished earlier shows its last step."))
 
 figs, side_by_side = figures.compare_figures(P, runs, t, view, gold) if traces else ({}, False)
 cols = st.columns(len(runs)) if runs else []
@@ -67,38 +70,40 @@ for col, (arch, trace, error) in zip(cols, runs):
     with col:
         st.subheader(label(ARCH_LABELS, arch))
         if error or trace is None:
-            st.error(error or "No trace.")
+            st.error(error or _("No trace."))
             continue
         s = min(t, trace.steps - 1)
-        st.markdown(f"**Output:** {md(trace.output) or '(empty)'}")
+        st.markdown(_("**Output:** {output}").format(output=md(trace.output) or _("(empty)")))
         widgets.stop_notice(trace)
-        note = f" (finished at step {trace.steps - 1})" if t >= trace.steps else ""
-        st.markdown(f"Step {s}{note}: {output_line(trace, s)}")
-        st.metric("Probability of this token", f"{float(trace.probs[s]):.1%}")
+        line = (_("Step {step} (finished at step {last}): {output}") if t >= trace.steps
+                else _("Step {step}: {output}"))
+        st.markdown(line.format(step=s, last=trace.steps - 1, output=output_line(trace, s)))
+        st.metric(_("Probability of this token"), f"{float(trace.probs[s]):.1%}")
         if not trace.has_attention:
-            st.caption("No attention: the chart shows the one context vector every step receives.")
+            st.caption(_("No attention: the chart shows the one context vector every step receives."))
         if side_by_side:
             figures.plot(figs[arch], filename(trace.model, "compare", "step", s), key=f"{P}.fig.{arch}")
 if figs and not side_by_side:
-    st.caption("The charts are stacked, one per model, so the cells stay legible; their source columns line up.")
-    for arch, trace, _ in runs:
+    st.caption(_("The charts are stacked, one per model, so the cells stay legible; their source columns line "
+                 "up."))
+    for arch, trace, _e in runs:
         if arch in figs:
             st.markdown(f"**{md(label(ARCH_LABELS, arch))}**")
             figures.plot(figs[arch], filename(trace.model, "compare", "step", min(t, trace.steps - 1)),
                     key=f"{P}.fig.{arch}")
 
 st.divider()
-st.subheader("Quality by source length (test set)")
+st.subheader(_("Quality by source length (test set)"))
 fig, missing = figures.quality_chart(zoo, task)
 if fig is not None:
     figures.plot(fig, filename(task, "quality-by-length"))
     if task == "reverse":
-        st.caption("Reversing needs the first letter last: without attention the whole string must survive the "
-                   "one context vector, and accuracy falls with length; with attention each output step looks "
-                   "straight at the letter it copies. This is why attention was invented.")
+        st.caption(_("Reversing needs the first letter last: without attention the whole string must survive the "
+                     "one context vector, and accuracy falls with length; with attention each output step looks "
+                     "straight at the letter it copies. This is why attention was invented."))
 if missing:
-    st.info(f"Not evaluated yet: {', '.join(md(n) for n in missing)} "
-            "(run `python -m seq2seq.evaluate` to write their metrics.json).")
+    st.info(_("Not evaluated yet: {models} (run `python -m seq2seq.evaluate` to write their metrics.json).").format(
+        models=", ".join(md(n) for n in missing)))
 
 write_url(P, to_query(replace(step_view(None, text, strategy, params, t if traces else None, view, gold is not None),
                               task=task, archs=tuple(archs), words=words)))

@@ -5,6 +5,7 @@ Every number comes from the trace through seq2seq.attention.inside; nothing is r
 import streamlit as st
 
 from seq2seq.attention import inside
+from seq2seq.i18n import N_, _
 from ui import figures, shared, shell, tables, widgets
 from ui.keys import SHARED
 from ui.text import agreement, code, filename, head_title, md
@@ -18,10 +19,10 @@ ENCODER_RNN = (r"\overrightarrow{h}_i = \mathrm{LSTM}(\overrightarrow{h}_{i-1},\
                r"h_i = \big[\,\overrightarrow{h}_i\,;\,\overleftarrow{h}_i\,\big]")
 DECODER_ATTN = (r"s_t = \mathrm{LSTM}(s_{t-1},\,y_{t-1})",
                 r"p(y_t) = \mathrm{softmax}\big(W_o \tanh(W_c\,[c_t ; s_t])\big)")
-SCORES = {  # the score functions of LSTMAttnConfig.score
-    "additive": (r"e_{t,i} = v^\top \tanh(W s_t + U h_i)", "additive (Bahdanau)"),
-    "dot": (r"e_{t,i} = s_t^\top h_i", "dot (Luong)"),
-    "general": (r"e_{t,i} = s_t^\top W h_i", "general (Luong)"),
+SCORES = {  # the score functions of LSTMAttnConfig.score (their names: show them with _())
+    "additive": (r"e_{t,i} = v^\top \tanh(W s_t + U h_i)", N_("additive (Bahdanau)")),
+    "dot": (r"e_{t,i} = s_t^\top h_i", N_("dot (Luong)")),
+    "general": (r"e_{t,i} = s_t^\top W h_i", N_("general (Luong)")),
 }
 SOFTMAX = r"\alpha_{t,i} = \frac{\exp e_{t,i}}{\sum_j \exp e_{t,j}}"
 CONTEXT = r"c_t = \sum_i \alpha_{t,i}\, h_i"
@@ -41,9 +42,9 @@ PROJECTIONS = {
     "cross": (r"q = y_t W^Q", r"K = M W^K,\quad V = M W^V", r"M:\ \text{the encoder's memory}"),
 }
 
-st.title("Inside attention")
-shell.hint("The formulas of an encoder-decoder, each next to its numbers for the model, input and step you are "
-        "looking at — the same as on the step page. Every number is read from the decode's trace.")
+st.title(_("Inside attention"))
+shell.hint(_("The formulas of an encoder-decoder, each next to its numbers for the model, input and step you are "
+             "looking at — the same as on the step page. Every number is read from the decode's trace."))
 
 sel = shared.shared_view()
 trace = sel.trace
@@ -55,13 +56,14 @@ cfg = sel.model.config
 
 
 def section(title: str, formulas):
-    """A heading, then two columns: the formulas (left) and a container for their numbers (right)."""
+    """A heading (translated already), then two columns: the formulas (left), and the container
+    for their numbers (right), which is returned."""
     st.subheader(title)
     left, right = st.columns([2, 3], gap="large")
     with left:
         for f in [formulas] if isinstance(formulas, str) else formulas:
             st.latex(f)
-    return left, right
+    return right
 
 
 def explained(at: int, kind: str, layer: int = 0, head: int = 0):
@@ -73,39 +75,39 @@ def explained(at: int, kind: str, layer: int = 0, head: int = 0):
 
 
 def decoder_numbers():
-    st.markdown(f"Step **{t}** reads yₜ₋₁ = **{md(in_tok)}** and writes yₜ = **{md(out_tok)}**.")
+    st.markdown(_("Step **{step}** reads yₜ₋₁ = **{input}** and writes yₜ = **{output}**.").format(
+        step=t, input=md(in_tok), output=md(out_tok)))
     m1, m2 = st.columns(2)
-    m1.metric("Chosen token", out_tok)
+    m1.metric(_("Chosen token"), out_tok)
     m2.metric("p(yₜ)", f"{float(trace.probs[t]):.1%}")
 
 
 def scores_and_weights(ins, kind: str, figs: dict):
     """The scores, the mask and the softmax: a chart and the exact numbers."""
-    tokens, _ = figures.key_tokens(trace, kind)
+    tokens = figures.key_tokens(trace, kind)[0]
     figures.plot(figs["scores"], filename(trace.model, "inside", kind, "scores", t))
     st.dataframe(tables.scores_table(ins, tokens), hide_index=True, width="stretch", key=f"{P}.scores",
-                 column_config={c: st.column_config.NumberColumn(format="%.6f")
-                                for c in ("score e", "weight α", "softmax(e), recomputed")})
-    st.caption(f"softmax(e) recomputed from the scores matches the weights the model used "
-               f"{agreement(ins.weights, ins.recomputed)}.")
+                 column_config={c: st.column_config.NumberColumn(format="%.6f")  # the headers of tables.scores_table
+                                for c in (_("score e"), _("weight α"), _("softmax(e), recomputed"))})
+    st.caption(_("softmax(e) recomputed from the scores matches the weights the model used {agreement}.").format(
+        agreement=agreement(ins.weights, ins.recomputed)))
 
 
 if trace.arch == "lstm":
-    _, right = section("Encoder", ENCODER_RNN)
-    with right:
-        st.markdown(f"{len(src)} source tokens → {len(src)} states hᵢ of {trace.enc_states.shape[1]} numbers each.")
-    _, right = section("The bottleneck: one context vector", BOTTLENECK)
-    with right:
+    with section(_("Encoder"), ENCODER_RNN):
+        st.markdown(_("{n} source tokens → {n} states hᵢ of {d} numbers each.").format(
+            n=len(src), d=trace.enc_states.shape[1]))
+    with section(_("The bottleneck: one context vector"), BOTTLENECK):
         decoder_numbers()
-        st.markdown("**This model has no attention.** The decoder never sees the states hᵢ: the whole source "
-                    "reaches it through one vector *c*, built from the encoder's last states — and every step "
-                    "receives the same *c*. The rows below are step 0, this step and the last step: identical.")
+        st.markdown(_("**This model has no attention.** The decoder never sees the states hᵢ: the whole source "
+                      "reaches it through one vector *c*, built from the encoder's last states — and every step "
+                      "receives the same *c*. The rows below are step 0, this step and the last step: identical."))
         figures.plot(figures.bottleneck_figure(trace, t), filename(trace.model, "context", t))
-        st.dataframe(tables.vector_table({f"c at step {t}": trace.context[t]}), hide_index=True, width="stretch",
-                     height=240, key=f"{P}.context")
-    st.subheader("Attention and self-attention")
-    st.info("None here: the plain LSTM is the model attention was invented to fix (Bahdanau, Cho and Bengio, 2015). "
-            "Switch the architecture above to **LSTM + attention** or **Transformer** to see them.")
+        st.dataframe(tables.vector_table({_("c at step {step}").format(step=t): trace.context[t]}), hide_index=True,
+                     width="stretch", height=240, key=f"{P}.context")
+    st.subheader(_("Attention and self-attention"))
+    st.info(_("None here: the plain LSTM is the model attention was invented to fix (Bahdanau, Cho and Bengio, "
+              "2015). Switch the architecture above to **LSTM + attention** or **Transformer** to see them."))
     write_url(SHARED, sel.url(t))
     st.stop()
 
@@ -116,44 +118,41 @@ if trace.arch == "lstm-attn":
         st.stop()
     figs = figures.inside_figures(trace, ins, "cross")
     score_tex, score_name = SCORES.get(getattr(cfg, "score", "additive"), SCORES["additive"])
-    _, right = section("Encoder", ENCODER_RNN)
-    with right:
-        st.markdown(f"{len(src)} source tokens → {len(src)} states hᵢ of {ins.values.shape[1]} numbers each "
-                    "(the rows of the chart under *Context vector*).")
-    _, right = section("Decoder", DECODER_ATTN)
-    with right:
+    with section(_("Encoder"), ENCODER_RNN):
+        st.markdown(_("{n} source tokens → {n} states hᵢ of {d} numbers each (the rows of the chart under "
+                      "*Context vector*).").format(n=len(src), d=ins.values.shape[1]))
+    with section(_("Decoder"), DECODER_ATTN):
         decoder_numbers()
-    _, right = section(f"Attention: {score_name} scores, then a softmax", (score_tex, SOFTMAX))
-    with right:
-        st.markdown(f"This model's score function is **{score_name}** ({code('score = ' + str(cfg.score))} in its "
-                    f"config). At step {t} its state sₜ scores every source state hᵢ:")
+    with section(_("Attention: {score} scores, then a softmax").format(score=_(score_name)), (score_tex, SOFTMAX)):
+        st.markdown(_("This model's score function is **{score}** ({setting} in its config). At step {step} its "
+                      "state sₜ scores every source state hᵢ:").format(
+            score=_(score_name), setting=code("score = " + str(cfg.score)), step=t))
         scores_and_weights(ins, "cross", figs)
-    _, right = section("Context vector", CONTEXT)
-    with right:
+    with section(_("Context vector"), CONTEXT):
         figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
         st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
-        st.caption(f"Σ α h recomputed from the trace's states and weights matches the model's cₜ "
-                   f"{agreement(ins.context, ins.context_recomputed)}.")
-    st.subheader("Self-attention")
-    st.info("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
-            "recurrence. Switch the architecture above to **Transformer** to see it.")
+        st.caption(_("Σ α h recomputed from the trace's states and weights matches the model's cₜ {agreement}.").format(
+            agreement=agreement(ins.context, ins.context_recomputed)))
+    st.subheader(_("Self-attention"))
+    st.info(_("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
+              "recurrence. Switch the architecture above to **Transformer** to see it."))
     write_url(SHARED, sel.url(t))
     st.stop()
 
 # --- the Transformer ------------------------------------------------------------------------------
 d_k = cfg.d_model // cfg.heads
-_, right = section("Encoder (one layer, pre-norm)", ENCODER_TF)
-with right:
-    st.markdown(f"{cfg.enc_layers} encoder layers, each with {cfg.heads} heads of self-attention (Attn) over the "
-                f"{len(src)} source positions; d_model = {cfg.d_model}, so each head has d_k = {d_k}. "
-                "LN is layer normalisation, FFN a two-layer feed-forward network.")
-_, right = section("Decoder (one layer)", DECODER_TF)
-with right:
-    st.markdown(f"{cfg.dec_layers} decoder layers, each with {cfg.heads} heads of masked self-attention and "
-                f"{cfg.heads} of cross-attention over the encoder's output *M* (its memory).")
+with section(_("Encoder (one layer, pre-norm)"), ENCODER_TF):
+    st.markdown(_("{layers} encoder layers, each with {heads} heads of self-attention (Attn) over the {n} source "
+                  "positions; d_model = {d_model}, so each head has d_k = {d_k}. LN is layer normalisation, FFN a "
+                  "two-layer feed-forward network.").format(layers=cfg.enc_layers, heads=cfg.heads, n=len(src),
+                                                            d_model=cfg.d_model, d_k=d_k))
+with section(_("Decoder (one layer)"), DECODER_TF):
+    st.markdown(_("{layers} decoder layers, each with {heads} heads of masked self-attention and {heads} of "
+                  "cross-attention over the encoder's output *M* (its memory).").format(layers=cfg.dec_layers,
+                                                                                         heads=cfg.heads))
     decoder_numbers()
 
-st.subheader("Attention in one head")
+st.subheader(_("Attention in one head"))
 kind = widgets.kind_picker()
 layer, head = widgets.attention_pickers(SHARED, trace, kind, mean=False)
 pos = widgets.position_picker(trace) if kind == "encoder" else None
@@ -162,24 +161,28 @@ ins, error = explained(query_at, kind, layer, head)
 if error:
     st.error(md(error))
     st.stop()
-tokens, _ = figures.key_tokens(trace, kind)
+tokens = figures.key_tokens(trace, kind)[0]
 figs = figures.inside_figures(trace, ins, kind)
-who = (f"source position {pos} (**{md(src[pos])}**)" if kind == "encoder"
-       else f"the decoder at step {t}, which reads **{md(in_tok)}**")
-_, right = section("Self-attention and cross-attention: queries, keys, values", PROJECTIONS[kind])
-with right:
-    st.markdown(f"**{head_title(kind, layer, head)}.** The query is {who}; the keys are "
-                + ("the source tokens." if kind != "decoder" else "the decoder inputs up to this step (the later "
-                   "ones are masked).") + f" Query q and key matrix K, {ins.keys.shape[0]} × {d_k}:")
+if kind == "encoder":
+    query = _("**{title}.** The query is source position {pos} (**{token}**); the keys are the source tokens. "
+              "Query q and key matrix K, {rows} × {d_k}:")
+elif kind == "cross":
+    query = _("**{title}.** The query is the decoder at step {step}, which reads **{token}**; the keys are the "
+              "source tokens. Query q and key matrix K, {rows} × {d_k}:")
+else:
+    query = _("**{title}.** The query is the decoder at step {step}, which reads **{token}**; the keys are the "
+              "decoder inputs up to this step (the later ones are masked). Query q and key matrix K, {rows} × {d_k}:")
+with section(_("Self-attention and cross-attention: queries, keys, values"), PROJECTIONS[kind]):
+    st.markdown(query.format(title=head_title(kind, layer, head), pos=pos, step=t,
+                             token=md(src[pos] if kind == "encoder" else in_tok), rows=ins.keys.shape[0], d_k=d_k))
     figures.plot(figs["qk"], filename(trace.model, "inside", kind, "qk"))
-    with st.expander("q and K as numbers"):
+    with st.expander(_("q and K as numbers")):
         st.dataframe(tables.vector_table({"q": ins.query}), hide_index=True, width="stretch", height=200,
                      key=f"{P}.q")
         st.dataframe(tables.keys_table(ins, tokens), width="stretch", key=f"{P}.k")
-_, right = section("Scaled dot product, mask, softmax", ATTENTION_TF)
-with right:
-    st.markdown(f"Each score is q · kⱼ / √d_k with √d_k = {ins.scale:.3f}; masked positions get −∞, so their "
-                "weight is exactly 0.")
+with section(_("Scaled dot product, mask, softmax"), ATTENTION_TF):
+    st.markdown(_("Each score is q · kⱼ / √d_k with √d_k = {scale}; masked positions get −∞, so their weight is "
+                  "exactly 0.").format(scale=f"{ins.scale:.3f}"))
     scores_and_weights(ins, kind, figs)
 
 write_url(SHARED, sel.url(t, (layer, head), kind, pos))

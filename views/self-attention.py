@@ -4,30 +4,31 @@ self-attention and cross-attention -- every head of every layer at a glance, one
 
 import streamlit as st
 
+from seq2seq.i18n import _
 from ui import figures, shared, shell, widgets
 from ui.keys import Q_STEP, SHARED, k
 from ui.text import ROLLOUT_NOTE, filename
 from ui.urlstate import write_url
 
-st.title("Self-attention")
-shell.hint("In a Transformer every token looks at every other token directly: the encoder's tokens at each other "
-        "(self-attention), the decoder's at the tokens it has already written (masked self-attention) and at the "
-        "source (cross-attention). Each layer has several heads, each free to look for something else.")
+st.title(_("Self-attention"))
+shell.hint(_("In a Transformer every token looks at every other token directly: the encoder's tokens at each other "
+             "(self-attention), the decoder's at the tokens it has already written (masked self-attention) and at "
+             "the source (cross-attention). Each layer has several heads, each free to look for something else."))
 
 sel = shared.shared_view(decode=False)
 if sel.arch != "transformer":
-    st.info("**The LSTMs have no self-attention.** Their encoder reads the source one token at a time, left to "
-            "right and right to left, and each state only summarises what it has read so far; the decoder carries "
-            "its own past in one state vector. Tokens looking at each other directly — self-attention — is the "
-            "Transformer's idea. This model's view of the source is on the step page: its cross-attention, or "
-            "for the plain LSTM the one context vector every step receives.")
-    st.page_link("views/step.py", label="Step through this model's decoding", icon=":material/step_over:",
+    st.info(_("**The LSTMs have no self-attention.** Their encoder reads the source one token at a time, left to "
+              "right and right to left, and each state only summarises what it has read so far; the decoder "
+              "carries its own past in one state vector. Tokens looking at each other directly — self-attention — "
+              "is the Transformer's idea. This model's view of the source is on the step page: its "
+              "cross-attention, or for the plain LSTM the one context vector every step receives."))
+    st.page_link("views/step.py", label=_("Step through this model's decoding"), icon=":material/step_over:",
                  query_params=sel.step_link())
     if "transformer" in sel.archs:
-        st.button("Show the Transformer of this task", icon=":material/swap_horiz:", key="b.self.transformer",
+        st.button(_("Show the Transformer of this task"), icon=":material/swap_horiz:", key="b.self.transformer",
                   on_click=shared.switch_arch, args=("transformer",))
     else:
-        st.caption("No Transformer is trained for this task yet.")
+        st.caption(_("No Transformer is trained for this task yet."))
     write_url(SHARED, sel.url())
     st.stop()
 
@@ -41,24 +42,24 @@ layer, head = widgets.attention_pickers(SHARED, trace, kind)
 t = None
 if kind != "encoder":
     t = widgets.step_control(SHARED, trace.steps)
-    shell.hint("The step outlines its row in the enlarged head; the rows below it are not decoded yet.")
+    shell.hint(_("The step outlines its row in the enlarged head; the rows below it are not decoded yet."))
 
-st.subheader("Every head of every layer")
+st.subheader(_("Every head of every layer"))
 figures.plot(figures.heads_figure(trace, kind, (layer, head)), filename(trace.model, kind, "heads"))
 if kind == "decoder":
-    st.markdown("Grey cells are **masked**: at each step the decoder may look only at the tokens it has already "
-                "written (the causal mask), so the future is drawn grey — it is not a weight of 0.")
-shell.hint("One colour scale for all heads. The outlined panel is the one enlarged below; hover any cell for its "
-        "token pair and weight.")
+    st.markdown(_("Grey cells are **masked**: at each step the decoder may look only at the tokens it has already "
+                  "written (the causal mask), so the future is drawn grey — it is not a weight of 0."))
+shell.hint(_("One colour scale for all heads. The outlined panel is the one enlarged below; hover any cell for its "
+             "token pair and weight."))
 
-st.subheader("One head, enlarged" if head is not None else "The mean over heads, enlarged")
-shell.hint("Pick a layer and a head above to enlarge it, or “mean over heads” for the layer's average.")
+st.subheader(_("One head, enlarged") if head is not None else _("The mean over heads, enlarged"))
+shell.hint(_("Pick a layer and a head above to enlarge it, or “mean over heads” for the layer's average."))
 figures.plot(figures.head_figure(trace, kind, layer, head, t), filename(trace.model, kind, "layer", layer + 1,
                                                                  "mean" if head is None else f"head{head + 1}"))
 
 if kind == "encoder":
-    st.subheader("Attention rollout")
-    st.markdown(ROLLOUT_NOTE)
+    st.subheader(_("Attention rollout"))
+    st.markdown(_(ROLLOUT_NOTE))
     figures.plot(figures.rollout_figure(trace), filename(trace.model, "rollout"))
 
 write_url(SHARED, sel.url(t if t is not None else st.session_state.get(k(SHARED, Q_STEP)),

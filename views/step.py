@@ -3,6 +3,7 @@ what-if branches, and where the model looks (cross-attention) at each step."""
 
 import streamlit as st
 
+from seq2seq.i18n import _
 from seq2seq.subword import display, merge_words
 from ui import figures, models, session, shared, tables, widgets
 from ui.keys import HYP, k
@@ -12,9 +13,9 @@ from ui.urlstate import step_view, to_query, write_url
 
 P = "step"
 
-st.title("Step through decoding")
-st.caption("Pick a model and an input, then walk through the decode one output token at a time: what the model "
-           "wrote, what else it considered, and where in the source it looked.")
+st.title(_("Step through decoding"))
+st.caption(_("Pick a model and an input, then walk through the decode one output token at a time: what the "
+             "model wrote, what else it considered, and where in the source it looked."))
 
 zoo = shared.open_page(P)
 
@@ -31,16 +32,16 @@ def stop():
 model, error = models.load_model(name)
 if error:
     st.error(error)
-    st.caption("The other models keep working: pick another architecture or task above.")
+    st.caption(_("The other models keep working: pick another architecture or task above."))
     stop()
 if not text.strip():
-    st.info("Type a sentence (or pick an example) to decode.")
+    st.info(_("Type a sentence (or pick an example) to decode."))
     stop()
 
-with st.spinner("Decoding…"):
+with st.spinner(_("Decoding…")):
     dec = session.decode_with_edits(P, model, text, strategy, params)
 if dec.error:
-    st.error(f"Cannot decode this input: {md(dec.error)}.")
+    st.error(_("Cannot decode this input: {error}.").format(error=md(dec.error)))
     stop()
 widgets.branch_bar(P, dec)
 widgets.input_notice(task, text)
@@ -59,30 +60,30 @@ if trace.has_attention:
         gold = widgets.gold_toggle(P, task, trace)
 else:
     gold, view = None, None
-    st.info("**This model has no attention.** The plain encoder-decoder reads the whole source into one "
-            "fixed-size vector *c* (the encoder's last state), and every output step receives that same *c*. "
-            "The chart shows it: one row per step, and every row is identical. Whatever the source length, "
-            "everything must squeeze through this bottleneck — which is why long inputs go wrong and why "
-            "attention was invented (Bahdanau, Cho and Bengio, 2015).")
+    st.info(_("**This model has no attention.** The plain encoder-decoder reads the whole source into one "
+              "fixed-size vector *c* (the encoder's last state), and every output step receives that same *c*. "
+              "The chart shows it: one row per step, and every row is identical. Whatever the source length, "
+              "everything must squeeze through this bottleneck — which is why long inputs go wrong and why "
+              "attention was invented (Bahdanau, Cho and Bengio, 2015)."))
 
 t = widgets.step_control(P, trace.steps)
-st.caption("▶ play and the slider *inside the chart* step in your browser, with no round trip to the server. "
-           "The step control above sets the step the chart opens on — and it is the only step Python knows: "
-           "the what-if buttons, the downloads and the link in the address bar follow it.")
+st.caption(_("▶ play and the slider *inside the chart* step in your browser, with no round trip to the server. "
+             "The step control above sets the step the chart opens on — and it is the only step Python knows: "
+             "the what-if buttons, the downloads and the link in the address bar follow it."))
 
 # --- step t in words, and the what-if --------------------------------------------------
 c1, c2 = st.columns([2, 3])
 with c1:
-    st.markdown(f"**Step {t}** — output so far: {output_line(trace, t)}")
+    st.markdown(_("**Step {step}** — output so far: {output}").format(step=t, output=output_line(trace, t)))
     m1, m2 = st.columns(2)
-    m1.metric("Chosen token", display(trace.tgt_tokens)[t])
-    m2.metric("Probability", f"{float(trace.probs[t]):.1%}")
+    m1.metric(_("Chosen token"), display(trace.tgt_tokens)[t])
+    m2.metric(_("Probability"), f"{float(trace.probs[t]):.1%}")
     if trace.forced[t]:
-        st.caption("This token was forced (teacher forcing or a what-if), not chosen by the model.")
+        st.caption(_("This token was forced (teacher forcing or a what-if), not chosen by the model."))
 with c2:
     if words:
-        st.caption("What-if works on the pieces the model writes: turn off *Merge pieces into words* to force "
-                   "another token.")
+        st.caption(_("What-if works on the pieces the model writes: turn off *Merge pieces into words* to force "
+                     "another token."))
     else:
         widgets.whatif_buttons(P, trace, t)
 
@@ -91,19 +92,19 @@ figures.plot(figures.step_figure(P, trace, view, gold, marks=set() if words else
 widgets.gold_caption(trace, view, gold)
 
 if trace.beam:
-    with st.expander(f"The final beam ({len(trace.beam)} hypotheses)"):
+    with st.expander(_("The final beam ({n} hypotheses)").format(n=len(trace.beam))):
         st.dataframe(tables.beam_table(trace), hide_index=True, width="stretch")
         if trace.has_attention:
             valid(k(P, HYP), range(1, len(trace.beam) + 1), 1)
-            i = st.selectbox("Attention of hypothesis", range(1, len(trace.beam) + 1), key=k(P, HYP),
-                             format_func=lambda r: f"rank {r}")
+            i = st.selectbox(_("Attention of hypothesis"), range(1, len(trace.beam) + 1), key=k(P, HYP),
+                             format_func=lambda r: _("rank {rank}").format(rank=r))
             fig = figures.beam_figure(trace, i, view)
             if fig is not None:
                 figures.plot(fig, filename(trace.model, "beam", i))
 
 tables.downloads(trace, view, P)
-st.caption(f"Model **{md(trace.model)}** on {md(trace.device)} · {trace.steps} steps · "
-           f"output: {md(trace.output) or '(empty)'}")
+st.caption(_("Model **{model}** on {device} · {steps} steps · output: {output}").format(
+    model=md(trace.model), device=md(trace.device), steps=trace.steps, output=md(trace.output) or _("(empty)")))
 
 write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,
                                 gold is not None, dec.edits, words)))

@@ -17,7 +17,9 @@ Legibility rules every heatmap follows, from 1 to 60+ tokens:
   when they crowd;
 - hover names the token pair and the exact weight; a colour bar gives the scale;
 - every piece of text is HTML-escaped (Plotly reads a subset of HTML in labels, and
-  "</s>" or a typed "<b>" must show as typed).
+  "</s>" or a typed "<b>" must show as typed);
+- every word a builder writes (titles, axis and colour-bar titles, legends, hovers) is a
+  message of `seq2seq.i18n`, in the current language; the font family lists a CJK font.
 
 The page width is the caller's: builders take `max_width`, the pixels the figure should fit
 (the app passes its main column's width); without it they fit `DEFAULT_WIDTH`, a notebook's.
@@ -35,6 +37,7 @@ from .style import (
     ARCH_COLOURS,
     ATTN_SCALE,
     FONT,
+    FONT_FAMILY,
     GOLD,
     HIGHLIGHT,
     MASKED,
@@ -50,9 +53,9 @@ from .style import (
 )
 
 __all__ = [
-    "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL", "PROJECTOR",
-    "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels", "cell_size",
-    "cell_width", "context_figure", "esc", "export_config", "heads_grid", "left_margin", "qk_figure",
+    "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "FONT_FAMILY", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL",
+    "PROJECTOR", "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels",
+    "cell_size", "cell_width", "context_figure", "esc", "export_config", "heads_grid", "left_margin", "qk_figure",
     "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_title", "training_figure",
     "vectors_figure",
 ]

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import _
 from .layout import DEFAULT_WIDTH, GridBox, Layout
 from .parts import gold_trace, hover_text, step_shapes
 from .style import ATTN_SCALE, HIGHLIGHT, MASKED, Sizes, axis_labels, sized
@@ -18,16 +19,17 @@ WITH_TEXT = 60_000  # token pairs named in a grid's hover up to this many cells;
 
 def _masked_legend(sz: Sizes) -> go.Scatter:
     """A legend entry for the grey masked cells (a heatmap has none of its own)."""
-    return go.Scatter(x=[None], y=[None], mode="markers", name="masked (a later position: not visible)",
+    return go.Scatter(x=[None], y=[None], mode="markers", name=_("masked (a later position: not visible)"),
                       marker=dict(symbol="square", size=sz.font, color=MASKED), hoverinfo="skip", showlegend=True)
 
 
 def _masked_heatmap(mask, hover, xaxis="x", yaxis="y", xgap=0, ygap=0) -> go.Heatmap:
     """The cells attention may not look at, drawn grey; NaN (transparent) elsewhere."""
     mask = np.asarray(mask, bool)
+    masked = _("masked")
     return go.Heatmap(z=np.where(mask, np.nan, 1.0), x=np.arange(mask.shape[1]), y=np.arange(mask.shape[0]),
                       xaxis=xaxis, yaxis=yaxis, colorscale=[[0, MASKED], [1, MASKED]], showscale=False,
-                      name="masked", text=hover, hovertemplate="%{text}<extra>masked</extra>" if hover else None,
+                      name=masked, text=hover, hovertemplate=f"%{{text}}<extra>{masked}</extra>" if hover else None,
                       hoverinfo=None if hover else "skip", xgap=xgap, ygap=ygap)
 
 
@@ -51,12 +53,14 @@ def attention_figure(matrix, rows, cols, *, row_unknown=None, col_unknown=None, 
     mask:  (T, S) bool, True where attention may look: the other cells are drawn grey
            ("masked"), never as a weight of 0.
     names: what rows and columns are, for the hover: ("output", "source"), ("query", "key").
+    what, names: in English (shown translated) or already in the page's language.
     large: cells as big as max_width allows (up to 48 px): one head enlarged.
     title: shown as given (escape token text in it with `esc`).
     max_width: pixels the figure should fit (the caller's column; DEFAULT_WIDTH in a notebook).
     """
     matrix = np.asarray(matrix, dtype=float)
     T, S = matrix.shape
+    what = _(what)
     lay = Layout(max_width, present)
     sz = lay.sz
     r, c = axis_labels(rows, row_unknown), axis_labels(cols, col_unknown)
@@ -69,8 +73,8 @@ def attention_figure(matrix, rows, cols, *, row_unknown=None, col_unknown=None, 
         colorbar=dict(title=dict(text=what, side="right"), thickness=14, len=1, x=1, xanchor="right"), **_gaps(box),
     ))
     if mask is not None:
-        masked_hover = [[f"{h.split('<br>')[0]}<br>masked: not visible from this query" for h in row]
-                        for row in hover]
+        hidden = _("masked: not visible from this query")
+        masked_hover = [[f"{h.split('<br>')[0]}<br>{hidden}" for h in row] for row in hover]
         fig.add_trace(_masked_heatmap(mask, masked_hover, **_gaps(box)))
         fig.add_trace(_masked_legend(sz))
     g = gold_trace(gold, T, S, min(box.cx, box.cy))
@@ -134,6 +138,7 @@ def heads_grid(weights, rows, cols, *, mask=None, row_unknown=None, col_unknown=
     if w.ndim != 4:
         raise ValueError(f"heads_grid wants (layers, heads, query, key) weights, got shape {w.shape}")
     L, H, Q, K = w.shape
+    what, names = _(what), (_(names[0]), _(names[1]))
     lay = Layout(max_width, present)
     r, c = axis_labels(rows, row_unknown), axis_labels(cols, col_unknown)
     allowed = np.ones((Q, K), bool) if mask is None else np.asarray(mask, bool)
@@ -161,7 +166,8 @@ def _panel(g: _Grid, layer: int, head: int, selected) -> tuple[list, dict, dict]
     n = layer * H + head + 1
     (xa, xkey), (ya, ykey) = _axis_id("x", n), _axis_id("y", n)
     xd, yd = box.panel(layer, head)
-    name = f"L{layer + 1}·H{head + 1}" if box.short else f"layer {layer + 1} · head {head + 1}"
+    name = (f"L{layer + 1}·H{head + 1}" if box.short
+            else _("layer {layer} · head {head}").format(layer=layer + 1, head=head + 1))
     traces = [go.Heatmap(z=g.shown[layer, head], x=np.arange(K), y=np.arange(Q), xaxis=xa, yaxis=ya,
                          coloraxis="coloraxis", name=name, **_panel_hover(g, layer, head, name), **_gaps(box))]
     if g.masked:

@@ -7,14 +7,18 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_, _
 from .style import ARCH_COLOURS, FONT, HIGHLIGHT, esc, sized, sizes
 
 
 def quality_figure(series: dict, metric: str, title: str = "", present: bool = False) -> go.Figure:
     """Test-set quality by source length, one line per model.
 
-    series: {label: [(bucket, value, n), ...]}, label like "lstm-attn" (coloured by arch)."""
+    series: {label: [(bucket, value, n), ...]}, label like "lstm-attn" (coloured by arch).
+    metric: a metrics.json key ("bleu", "exact"), shown translated where it is a word."""
     sz = sizes(present)
+    metric = _(metric) if isinstance(metric, str) else metric
+    length = _("length {length}").format(length="%{x}")
     fig = go.Figure()
     for name, rows in series.items():
         if not rows:
@@ -24,13 +28,14 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
             x=list(buckets), y=list(values), mode="lines+markers", name=esc(name),
             line=dict(width=3, color=ARCH_COLOURS.get(name)),
             marker=dict(size=9), customdata=[[n if n is not None else "?"] for n in ns],
-            hovertemplate=f"{esc(name)}<br>length %{{x}}<br>{esc(metric)} = %{{y:.3f}}<br>"
+            hovertemplate=f"{esc(name)}<br>{length}<br>{esc(metric)} = %{{y:.3f}}<br>"
                           "n = %{customdata[0]}<extra></extra>"))
     fig.update_layout(
-        title=dict(text=title or f"test-set {esc(metric)} by source length", x=0, font=dict(size=sz.title)),
+        title=dict(text=title or _("test-set {metric} by source length").format(metric=esc(metric)), x=0,
+                   font=dict(size=sz.title)),
         height=round(380 * sz.cell), margin=dict(l=60 + 2 * (sz.font - FONT), r=20, t=50, b=60 + 3 * (sz.font - FONT)),
         plot_bgcolor="white", font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)),
-        xaxis=dict(title="source length (bucket)", type="category", showgrid=False),
+        xaxis=dict(title=_("source length (bucket)"), type="category", showgrid=False),
         yaxis=dict(title=esc(metric), rangemode="tozero", gridcolor="#eee"),
         legend=dict(orientation="h", x=0, y=-0.25),
         showlegend=True,  # Plotly hides the legend of a single line: which model is it?
@@ -38,26 +43,30 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
     return sized(fig, sz)
 
 
-def training_figure(epochs, train_loss, dev=None, dev_name: str = "dev", *, title: str = "",
+DEV = N_("dev")  # training_figure's default name of the dev metric
+
+
+def training_figure(epochs, train_loss, dev=None, dev_name: str = DEV, *, title: str = "",
                     present: bool = False) -> go.Figure:
     """Training curves from train_log.jsonl: the training loss per epoch (left axis, log
     scale when it falls by more than 20x; a loss logged as 0 is drawn at the bottom of the
-    axis, its hover says 0) and the dev metric (right axis)."""
+    axis, its hover says 0) and the dev metric (right axis). dev_name: shown translated."""
     sz = sizes(present)
+    dev_name, loss_name, epoch = _(dev_name), _("train loss"), _("epoch {epoch}").format(epoch="%{x}")
     epochs = list(epochs)
     loss = [np.nan if v is None else float(v) for v in train_loss]
     positive = [v for v in loss if np.isfinite(v) and v > 0]
     log = bool(positive) and max(positive) / min(positive) > 20 and not any(v < 0 for v in loss)
     shown = [min(positive) / 2 if log and v == 0 else v for v in loss]
-    fig = go.Figure(go.Scatter(x=epochs, y=shown, mode="lines+markers", name="train loss",
+    fig = go.Figure(go.Scatter(x=epochs, y=shown, mode="lines+markers", name=loss_name,
                                line=dict(width=3, color="#1f77b4"), marker=dict(size=8),
                                customdata=[[v] for v in loss],
-                               hovertemplate="epoch %{x}<br>train loss = %{customdata[0]:.4f}<extra></extra>"))
+                               hovertemplate=f"{epoch}<br>{loss_name} = %{{customdata[0]:.4f}}<extra></extra>"))
     if dev is not None:
         fig.add_trace(go.Scatter(x=epochs, y=[None if v is None else float(v) for v in dev], mode="lines+markers",
                                  name=esc(dev_name), yaxis="y2", line=dict(width=3, color=HIGHLIGHT, dash="dot"),
                                  marker=dict(size=9, symbol="diamond"),
-                                 hovertemplate=f"epoch %{{x}}<br>{esc(dev_name)} = %{{y:.2f}}<extra></extra>"))
+                                 hovertemplate=f"{epoch}<br>{esc(dev_name)} = %{{y:.2f}}<extra></extra>"))
     top = (sz.title + 16 if title else 8) + sz.small + 18  # the title, then the legend
     height = round(340 * sz.cell)
     fig.update_layout(
@@ -66,8 +75,8 @@ def training_figure(epochs, train_loss, dev=None, dev_name: str = "dev", *, titl
         height=height, width=round(560 * sz.cell),
         margin=dict(l=70 + 2 * (sz.font - FONT), r=70 + 2 * (sz.font - FONT), t=top, b=50 + 2 * (sz.font - FONT)),
         plot_bgcolor="white", font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)),
-        xaxis=dict(title="epoch", showgrid=False, tickmode="linear" if len(epochs) <= 15 else "auto", dtick=1),
-        yaxis=dict(title="train loss" + (" (log)" if log else ""), type="log" if log else "linear",
+        xaxis=dict(title=_("epoch"), showgrid=False, tickmode="linear" if len(epochs) <= 15 else "auto", dtick=1),
+        yaxis=dict(title=_("train loss (log)") if log else loss_name, type="log" if log else "linear",
                    gridcolor="#eee", color="#1f77b4", **(dict(dtick=1, exponentformat="power") if log else {})),
         legend=dict(orientation="h", x=0, y=1, yanchor="bottom", yref="paper", font=dict(size=sz.small)),
     )

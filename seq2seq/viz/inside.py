@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import _
 from .layout import DEFAULT_WIDTH, Layout
 from .style import MASKED, STATE_SCALE, axis_labels, bar_colours, esc, sized
 
@@ -39,12 +40,15 @@ def qk_figure(query, keys, key_tokens, *, mask=None, key_unknown=None, title: st
     ticks = lay.dim_ticks(D, box.cx)
     heat = dict(colorscale=STATE_SCALE, zmin=-zmax, zmax=zmax, zmid=0, xgap=1 if box.cx >= 8 else 0,
                 ygap=1 if box.cy >= 10 else 0)
+    value = _("value")
     fig = go.Figure([
         go.Heatmap(z=q, x=np.arange(D), y=[0], xaxis="x2", yaxis="y2", name="q", showscale=False,
-                   hovertemplate="query q, dimension %{x}<br>value = %{z:.4f}<extra></extra>", **heat),
+                   hovertemplate=_("query q, dimension {dim}").format(dim="%{x}")
+                   + f"<br>{value} = %{{z:.4f}}<extra></extra>", **heat),
         go.Heatmap(z=K, x=np.arange(D), y=np.arange(S), name="K", text=[[lab] * D for lab in r],
-                   hovertemplate="key k of %{text}, dimension %{x}<br>value = %{z:.4f}<extra></extra>",
-                   colorbar=dict(title=dict(text="value", side="right"), thickness=14, x=1, xanchor="right"),
+                   hovertemplate=_("key k of {token}, dimension {dim}").format(token="%{text}", dim="%{x}")
+                   + f"<br>{value} = %{{z:.4f}}<extra></extra>",
+                   colorbar=dict(title=dict(text=value, side="right"), thickness=14, x=1, xanchor="right"),
                    **heat),
     ])
     shapes = [] if mask is None else [
@@ -56,15 +60,15 @@ def qk_figure(query, keys, key_tokens, *, mask=None, key_unknown=None, title: st
         width=box.width, height=box.height, margin=box.margin(), title=_title(title, sz), plot_bgcolor="white",
         font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)), shapes=shapes,
         xaxis=dict(domain=xd, range=[-0.5, D - 0.5], tickmode="array", tickvals=ticks[0],
-                   ticktext=ticks[1], title=dict(text="dimension of d_k", standoff=4), showgrid=False,
+                   ticktext=ticks[1], title=dict(text=_("dimension of d_k"), standoff=4), showgrid=False,
                    zeroline=False, automargin=False),
         yaxis=dict(domain=[0, kd], range=[S - 0.5, -0.5], tickmode="array", tickvals=list(range(0, S, box.yevery)),
                    ticktext=r[::box.yevery], showgrid=False, zeroline=False, automargin=False),
         xaxis2=dict(domain=xd, range=[-0.5, D - 0.5], matches="x", anchor="y2",
                     showticklabels=False, ticks="", showgrid=False, zeroline=False),
         yaxis2=dict(domain=[1 - box.cy / box.plot_h, 1], range=[0.5, -0.5], anchor="x2", tickmode="array",
-                    tickvals=[0], ticktext=["query q"], showgrid=False, zeroline=False, automargin=False),
-        annotations=[dict(text="keys k<sub>j</sub> (one row per token)", xref="paper", yref="paper", x=0, y=kd,
+                    tickvals=[0], ticktext=[_("query q")], showgrid=False, zeroline=False, automargin=False),
+        annotations=[dict(text=_("keys k<sub>j</sub> (one row per token)"), xref="paper", yref="paper", x=0, y=kd,
                           xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=sz.small))],
     )
     return sized(fig, sz)
@@ -77,6 +81,7 @@ def softmax_figure(tokens, scores, weights, *, mask=None, unknown=None, score_na
     e = np.asarray(scores, float)
     a = np.asarray(weights, float)
     S = len(e)
+    score_name, weight, zero = _(score_name), _("weight α"), _("0 (masked)")
     allowed = np.ones(S, bool) if mask is None else np.asarray(mask, bool)
     lay = Layout(max_width, present)
     sz = lay.sz
@@ -91,21 +96,21 @@ def softmax_figure(tokens, scores, weights, *, mask=None, unknown=None, score_na
                marker=dict(color=["#6baed6" if v >= 0 else "#fc9272" for v in np.nan_to_num(e_shown)]),
                customdata=[[lab] for lab in r], showlegend=False,
                hovertemplate="%{customdata[0]}<br>" + esc(score_name) + " = %{x:.4f}<extra></extra>"),
-        go.Bar(x=a, y=np.arange(S), orientation="h", name="weight α", xaxis="x2", yaxis="y2", showlegend=False,
+        go.Bar(x=a, y=np.arange(S), orientation="h", name=weight, xaxis="x2", yaxis="y2", showlegend=False,
                marker=dict(color=bar_colours(a, max(float(a.max()), 1e-9)), line=dict(color="#9ecae1", width=1)),
-               customdata=[[lab] for lab in r], text=[f"{v:.3f}" if ok else "0 (masked)" for v, ok in zip(a, allowed)],
+               customdata=[[lab] for lab in r], text=[f"{v:.3f}" if ok else zero for v, ok in zip(a, allowed)],
                textposition="outside", cliponaxis=False,
                hovertemplate="%{customdata[0]}<br>α = %{x:.4f}<extra></extra>"),
     ]
     notes = [dict(text=esc(score_name), xref="x domain", yref="paper", x=0, y=1, yshift=4, xanchor="left",
                   yanchor="bottom", showarrow=False, font=dict(size=sz.font)),
-             dict(text="weight α = softmax(e)", xref="x2 domain", yref="paper", x=0, y=1, yshift=4,
+             dict(text=_("weight α = softmax(e)"), xref="x2 domain", yref="paper", x=0, y=1, yshift=4,
                   xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=sz.font))]
     shapes = []
     for j in np.flatnonzero(~allowed):
         shapes.append(dict(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=j - 0.5, y1=j + 0.5,
                            fillcolor=MASKED, opacity=0.55, line=dict(width=0), layer="below"))
-        notes.append(dict(text="masked: −∞", xref="x", yref="y", x=lo - 0.02 * span if lo < 0 else 0, y=j,
+        notes.append(dict(text=_("masked: −∞"), xref="x", yref="y", x=lo - 0.02 * span if lo < 0 else 0, y=j,
                           xanchor="left", showarrow=False, font=dict(size=sz.small, color="#555")))
     fig = go.Figure(data)
     fig.update_layout(
@@ -139,17 +144,20 @@ def context_figure(values, weights, context, tokens, *, unknown=None, title: str
     zmax = _state_scale(h, c)
     heat = dict(colorscale=STATE_SCALE, zmin=-zmax, zmax=zmax, zmid=0, ygap=1 if box.cy >= 10 else 0)
     ticks = lay.dim_ticks(D, box.cx)
+    value = _("value")
     fig = go.Figure([
         go.Bar(x=a, y=np.arange(S), orientation="h", xaxis="x", yaxis="y", name="α", showlegend=False,
                marker=dict(color=bar_colours(a, max(float(a.max()), 1e-9)), line=dict(color="#9ecae1", width=1)),
                customdata=[[lab] for lab in r], hovertemplate="%{customdata[0]}<br>α = %{x:.4f}<extra></extra>"),
         go.Heatmap(z=h, x=np.arange(D), y=np.arange(S), xaxis="x2", yaxis="y2", name="h",
                    text=[[lab] * D for lab in r],
-                   hovertemplate="state h of %{text}, dimension %{x}<br>value = %{z:.4f}<extra></extra>",
-                   colorbar=dict(title=dict(text="value", side="right"), thickness=14, x=1, xanchor="right"),
+                   hovertemplate=_("state h of {token}, dimension {dim}").format(token="%{text}", dim="%{x}")
+                   + f"<br>{value} = %{{z:.4f}}<extra></extra>",
+                   colorbar=dict(title=dict(text=value, side="right"), thickness=14, x=1, xanchor="right"),
                    **heat),
         go.Heatmap(z=c, x=np.arange(D), y=[0], xaxis="x3", yaxis="y3", name="c", showscale=False,
-                   hovertemplate="context c_t, dimension %{x}<br>value = %{z:.4f}<extra></extra>", **heat),
+                   hovertemplate=_("context c_t, dimension {dim}").format(dim="%{x}")
+                   + f"<br>{value} = %{{z:.4f}}<extra></extra>", **heat),
     ])
     x0 = (box.side + 40) / box.plot_w  # the states' columns: right of the α bars
     x1 = x0 + D * box.cx / box.plot_w
@@ -166,7 +174,7 @@ def context_figure(values, weights, context, tokens, *, unknown=None, title: str
         yaxis2=dict(domain=[1 - hd, 1], range=[S - 0.5, -0.5], matches="y", anchor="x2", showticklabels=False,
                     **axis),
         xaxis3=dict(domain=[x0, x1], range=[-0.5, D - 0.5], matches="x2", anchor="y3", tickmode="array",
-                    tickvals=ticks[0], ticktext=ticks[1], title=dict(text="dimension", standoff=4), **axis),
+                    tickvals=ticks[0], ticktext=ticks[1], title=dict(text=_("dimension"), standoff=4), **axis),
         yaxis3=dict(domain=[0, box.cy / box.plot_h], range=[0.5, -0.5], anchor="x3", tickmode="array", tickvals=[],
                     **axis),
         annotations=_context_notes(box, x0, sz),
@@ -179,7 +187,7 @@ def _context_notes(box, x0: float, sz) -> list[dict]:
     return [
         dict(text="α<sub>i</sub>", xref="paper", yref="paper", x=box.side / box.plot_w, y=1, yshift=4,
              xanchor="right", yanchor="bottom", showarrow=False, font=dict(size=sz.font)),
-        dict(text="encoder states h<sub>i</sub>", xref="paper", yref="paper", x=x0, y=1, yshift=4,
+        dict(text=_("encoder states h<sub>i</sub>"), xref="paper", yref="paper", x=x0, y=1, yshift=4,
              xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=sz.font)),
         dict(text="c<sub>t</sub> = Σ<sub>i</sub> α<sub>i</sub> h<sub>i</sub>", xref="paper", yref="paper",
              x=x0, xshift=-8, y=box.cy / box.plot_h / 2, xanchor="right", yanchor="middle", showarrow=False,
@@ -192,6 +200,7 @@ def vectors_figure(rows: dict, *, title: str = "", what: str = "value", max_widt
     """A few vectors of the same size as rows of one heatmap ({label: (D,) vector}),
     e.g. the plain LSTM's context vector c at every step."""
     labels_ = [esc(k) for k in rows]
+    what = _(what)
     z = np.stack([np.asarray(v, float) for v in rows.values()])  # (R, D)
     R, D = z.shape
     lay = Layout(max_width, present)
@@ -201,13 +210,14 @@ def vectors_figure(rows: dict, *, title: str = "", what: str = "value", max_widt
     ticks = lay.dim_ticks(D, box.cx)
     fig = go.Figure(go.Heatmap(z=z, x=np.arange(D), y=np.arange(R), colorscale=STATE_SCALE, zmin=-zmax, zmax=zmax,
                                zmid=0, text=[[lab] * D for lab in labels_], ygap=1 if box.cy >= 10 else 0,
-                               hovertemplate="%{text}, dimension %{x}<br>" + esc(what) + " = %{z:.4f}<extra></extra>",
+                               hovertemplate=_("{row}, dimension {dim}").format(row="%{text}", dim="%{x}")
+                               + "<br>" + esc(what) + " = %{z:.4f}<extra></extra>",
                                colorbar=dict(title=dict(text=esc(what), side="right"), thickness=14)))
     fig.update_layout(
         width=box.width, height=box.height, margin=box.margin(), title=_title(title, sz), plot_bgcolor="white",
         font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)),
         xaxis=dict(range=[-0.5, D - 0.5], tickmode="array", tickvals=ticks[0], ticktext=ticks[1], showgrid=False,
-                   zeroline=False, title=dict(text="dimension", standoff=4), automargin=False),
+                   zeroline=False, title=dict(text=_("dimension"), standoff=4), automargin=False),
         yaxis=dict(range=[R - 0.5, -0.5], tickmode="array", tickvals=list(range(0, R, box.yevery)),
                    ticktext=labels_[::box.yevery], showgrid=False, zeroline=False, automargin=False),
     )

@@ -20,6 +20,7 @@ import math
 import unicodedata
 from dataclasses import dataclass
 
+from ..i18n import _
 from .style import Sizes, sizes
 
 DEFAULT_WIDTH = 1100  # pixels: a notebook's default; the app passes its own column width
@@ -243,7 +244,7 @@ class Layout:
         rotated = self.rotates(cols, cx)
         plot_w = S * cx + COLOURBAR
         # room for the whole title: a narrow figure gets a wider right margin
-        right = max(10, int(len(html.unescape(title)) * 0.6 * sz.title) + 20 - left - plot_w)
+        right = max(10, int(text_width(title) * 0.6 * sz.title) + 20 - left - plot_w)  # CJK counts wide
         top = (round(50 * sz.cell) if title else 16) + (sz.small + 14 if masked else 0)  # + the grey cells' legend
         return Box(left=left, right=right, top=top, bottom=self.label_px(cols[::every], rotated), plot_w=plot_w,
                    plot_h=T * cy, cx=cx, cy=cy, every=every, yevery=every_nth(sz.font + 2, cy), rotated=rotated)
@@ -275,7 +276,7 @@ class Layout:
         """qk_figure: the query row over the keys, shape (tokens, dims): a row per token."""
         sz = self.sz
         S, dims = shape
-        left = self.left(rows + ["query q"], 80)
+        left = self.left(rows + [_("query q")], 80)
         cx = max(4, min(round(28 * sz.cell), (self.max_width - left - 100) // max(dims, 1)))
         cy = max(self.cell(S) * 2 // 3, sz.font + 2)
         return Box(left=left, top=round(46 * sz.cell) if title else 16, bottom=int(2.2 * sz.font) + sz.font + 14,

@@ -6,13 +6,20 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import N_, _
 from .style import GOLD, HIGHLIGHT
+
+# What a heatmap's rows and columns are and what its cells hold, as the builders' callers name
+# them (in English): the builders show them translated (`_`; text already translated passes).
+WORDS = (N_("output"), N_("source"), N_("query"), N_("key"), N_("position"), N_("input token"),
+         N_("weight α"), N_("value"), N_("rollout"), N_("score e"))
 
 
 def hover_text(matrix, row_labels, col_labels, what: str, names=("output", "source")) -> list[list[str]]:
-    """hover text per cell: the token pair and the exact value."""
+    """hover text per cell: the token pair and the exact value (`what` and `names` translated)."""
     rows = [r.replace("✎ ", "") for r in row_labels]
-    a, b = names
+    a, b = _(names[0]), _(names[1])
+    what = _(what)
     return [[f"{a} {rows[t]} ← {b} {col_labels[i]}<br>{what} = {matrix[t, i]:.4f}"
              for i in range(matrix.shape[1])] for t in range(matrix.shape[0])]
 
@@ -37,6 +44,6 @@ def gold_trace(gold, T, S, size):
     if gold is None:
         return None
     rows, cols = np.nonzero(np.asarray(gold)[: T, : S] > 0)
-    return go.Scatter(x=cols, y=rows, mode="markers", name="true alignment", hoverinfo="skip",
+    return go.Scatter(x=cols, y=rows, mode="markers", name=_("true alignment"), hoverinfo="skip",
                       marker=dict(symbol="square-open", size=max(6, size - 6), color=GOLD, line=dict(width=2.5)),
                       showlegend=True, xaxis="x", yaxis="y")

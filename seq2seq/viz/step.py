@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.graph_objects as go
 
+from ..i18n import _
 from ..subword import display, piece_text
 from .layout import DEFAULT_WIDTH, Layout, StepBox
 from .parts import gold_trace, hover_text, step_shapes
@@ -20,9 +21,11 @@ def step_title(trace, t: int, keep: int = 40, present: bool = False) -> str:
     so_far = display(trace.tgt_tokens[: t + 1])  # subword pieces as "power ##ful"
     tok, p = so_far[-1], float(trace.probs[t])
     shown = ("… " if len(so_far) > keep else "") + " ".join(esc(x) for x in so_far[-keep:])
-    how = " (forced)" if trace.forced[t] else ""
-    return (f"<b>step {t}</b> · wrote <b>{esc(tok)}</b>{how} with p = {p:.3f}"
-            f"<br><span style='font-size:{sizes(present).font}px'>output so far: {shown}</span>")
+    wrote = (_("<b>step {step}</b> · wrote <b>{token}</b> (forced) with p = {p}") if trace.forced[t]
+             else _("<b>step {step}</b> · wrote <b>{token}</b> with p = {p}"))
+    written = _("output so far: {tokens}").format(tokens=shown)
+    return (wrote.format(step=t, token=esc(tok), p=f"{p:.3f}")
+            + f"<br><span style='font-size:{sizes(present).font}px'>{written}</span>")
 
 
 def left_margin(tokens, marks=(), present: bool = False) -> int:
@@ -69,6 +72,7 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
             raise ValueError("this trace has neither attention nor a context vector to show")
         matrix = np.asarray(trace.context, dtype=float)  # (T, D)
         what = "value"
+    what = _(what)
     matrix = np.asarray(matrix, dtype=float)
     if matrix.shape[0] != T:
         raise ValueError(f"matrix has {matrix.shape[0]} rows, the trace {T} steps")
@@ -99,7 +103,8 @@ def _traces(v: _View, step: int, gold, what: str) -> tuple[list, int | None, int
         colorscale=STATE_SCALE if v.context else ATTN_SCALE, zmin=-v.zmax if v.context else 0, zmax=v.zmax,
         zmid=0 if v.context else None, text=hover_text(v.matrix, v.rows, v.cols, what),
         hovertemplate="%{text}<extra></extra>",
-        colorbar=dict(title=dict(text="value" if v.context else "weight α", side="right"), x=box.hx + 12 / box.plot_w,
+        colorbar=dict(title=dict(text=_("value") if v.context else _("weight α"), side="right"),
+                      x=box.hx + 12 / box.plot_w,
                       xanchor="left", y=1, yanchor="top", len=box.colourbar_len, thickness=14),
         xgap=1 if box.cx >= 10 else 0, ygap=1 if box.cy >= 10 else 0,
     )]
@@ -121,10 +126,11 @@ def _traces(v: _View, step: int, gold, what: str) -> tuple[list, int | None, int
 
 def _strip(w, cols, zmax: float) -> go.Bar:
     """One step's weights as bars hanging from their source tokens."""
-    return go.Bar(x=np.arange(len(w)), y=w, xaxis="x2", yaxis="y2", name="this step",
+    now, source = _("this step"), _("source")
+    return go.Bar(x=np.arange(len(w)), y=w, xaxis="x2", yaxis="y2", name=now,
                   marker=dict(color=bar_colours(w, zmax), line=dict(width=0)),
                   customdata=[[c] for c in cols], showlegend=False,
-                  hovertemplate="source %{customdata[0]}<br>α = %{y:.4f}<extra>this step</extra>")
+                  hovertemplate=f"{source} %{{customdata[0]}}<br>α = %{{y:.4f}}<extra>{now}</extra>")
 
 
 def _topk_bars(trace, t: int) -> dict:
@@ -134,7 +140,7 @@ def _topk_bars(trace, t: int) -> dict:
     chosen = piece_text(trace.tgt_tokens[t])
     colours = [HIGHLIGHT if tok == chosen else "#9ecae1" for tok in toks]
     return dict(x=probs.tolist(), y=list(range(len(toks))), text=[esc(x) for x in toks], marker=dict(color=colours),
-                customdata=[[esc(x), "chosen" if x == chosen else "alternative"] for x in toks])
+                customdata=[[esc(x), _("chosen") if x == chosen else _("alternative")] for x in toks])
 
 
 # --- the layout -----------------------------------------------------------------------------
@@ -156,7 +162,7 @@ def _layout(v: _View, step: int, title: str | None) -> dict:
         yaxis=dict(domain=[box.heat_bottom, 1], range=[T - 0.5, -0.5], tickmode="array",
                    tickvals=list(range(0, T, box.yevery)), ticktext=v.rows[::box.yevery], showgrid=False,
                    zeroline=False, anchor="x", automargin=False,
-                   title=dict(text="output step", standoff=4) if T > 3 else None),
+                   title=dict(text=_("output step"), standoff=4) if T > 3 else None),
         shapes=step_shapes(step, T, S, halo=v.context),
         legend=dict(orientation="h", x=box.hx, xanchor="right", y=1, yanchor="bottom",
                     bgcolor="rgba(255,255,255,0.8)", font=dict(size=sz.small)),
@@ -165,7 +171,7 @@ def _layout(v: _View, step: int, title: str | None) -> dict:
         layout["xaxis2"] = dict(domain=[0, box.hx], matches="x", anchor="y2", showticklabels=False, showgrid=False,
                                 zeroline=False)
         layout["yaxis2"] = dict(domain=box.strip_domain, range=[v.zmax * 1.08, 0], anchor="x2", showgrid=True,
-                                gridcolor="#eee", nticks=3, title=dict(text="α now", standoff=2), automargin=False)
+                                gridcolor="#eee", nticks=3, title=dict(text=_("α now"), standoff=2), automargin=False)
     if box.k:
         layout.update(_topk_axes(box, sz))
     return layout
@@ -179,7 +185,7 @@ def _topk_axes(box: StepBox, sz) -> dict:
                     gridcolor="#eee", title=None),
         yaxis3=dict(domain=ky, range=[box.k - 0.5, -0.5], anchor="x3", showticklabels=False, showgrid=False,
                     zeroline=False),
-        annotations=[dict(text=f"top-{box.k} next tokens", xref="paper", yref="paper", x=kx[0], y=ky[1],
+        annotations=[dict(text=_("top-{k} next tokens").format(k=box.k), xref="paper", yref="paper", x=kx[0], y=ky[1],
                           xanchor="left", yanchor="bottom", showarrow=False, font=dict(size=sz.font))],
     )
 
@@ -231,7 +237,7 @@ def _player(step: int, T: int, box: StepBox, sz) -> dict:
             type="buttons", direction="left", x=0, xanchor="left", y=1, yanchor="bottom", pad=dict(t=0, b=48),
             showactive=False,
             buttons=[
-                dict(label="▶ play", method="animate",
+                dict(label=_("▶ play"), method="animate",
                      args=[_play_frames(step, T), dict(frame=dict(duration=700, redraw=True),
                                                        transition=dict(duration=0), fromcurrent=True,
                                                        mode="immediate")]),

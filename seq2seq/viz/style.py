@@ -23,6 +23,10 @@ UNKNOWN = "#d62728"  # source tokens the model does not know
 ARCH_COLOURS = {"lstm": "#7f7f7f", "lstm-attn": "#1f77b4", "transformer": "#e4572e"}
 MASKED = "#bdbdbd"  # cells attention may not look at (the decoder's future): drawn, never a silent 0
 FONT = 12
+# Latin fonts first (Streamlit's own, then Plotly's), then CJK fonts so Chinese text renders in
+# the charts and their exports; the browser (or the exporter's Chromium) falls back glyph by glyph.
+FONT_FAMILY = ('"Source Sans", "Source Sans Pro", "Open Sans", Verdana, Arial, "Noto Sans CJK SC", "Noto Sans SC", '
+               '"Microsoft YaHei", "PingFang SC", "Hiragino Sans GB", "WenQuanYi Micro Hei", sans-serif')
 
 
 @dataclass(frozen=True)
@@ -49,14 +53,15 @@ def sizes(present: bool = False) -> Sizes:
 
 def sized(fig: go.Figure, sz: Sizes) -> go.Figure:
     """Tick labels, axis titles and colour-bar ticks at the figure's sizes, explicitly: a
-    theme's template (Streamlit's) would otherwise set its own and outrank layout.font."""
+    theme's template (Streamlit's) would otherwise set its own and outrank layout.font.
+    The font family lists a CJK font after the Latin ones (Chinese labels, titles, hovers)."""
     fig.update_xaxes(tickfont_size=sz.font, title_font_size=sz.font)
     fig.update_yaxes(tickfont_size=sz.font, title_font_size=sz.font)
     fig.update_traces(colorbar=dict(tickfont_size=sz.small, title_font_size=sz.font),
                       selector=lambda t: t.type == "heatmap" and t.showscale is not False)
     if fig.layout.coloraxis.colorbar is not None:
         fig.update_coloraxes(colorbar=dict(tickfont_size=sz.small, title_font_size=sz.font))
-    fig.update_layout(legend_font_size=sz.small)
+    fig.update_layout(legend_font_size=sz.small, font_family=FONT_FAMILY, hoverlabel_font_family=FONT_FAMILY)
     return fig
 
 

@@ -239,7 +239,7 @@ def test_query_params_restore_the_exact_view():
     assert fig["layout"]["sliders"][0]["active"] == 4
     assert any(t["type"] == "scatter" and t["name"] == "true alignment" for t in fig["data"])
     assert dict(at.query_params) == {"model": "dates-transformer", "text": "20.07.1969", "strategy": "beam",
-                                     "beam": "3", "step": "4", "layer": "1", "head": "2", "gold": "1"}
+                                     "beam": "3", "step": "4", "layer": "1", "head": "2", "gold": "1", "lang": "en"}
 
 
 def test_query_params_restore_a_whatif():
@@ -270,7 +270,7 @@ def test_widgets_survive_a_visit_to_another_page():
     at.switch_page(STEP).run()
     ok(at)
     assert dict(at.query_params) == {"model": "reverse-transformer", "text": "hello", "strategy": "beam",
-                                     "beam": "2", "step": "1", "layer": "2", "head": "mean"}
+                                     "beam": "2", "step": "1", "layer": "2", "head": "mean", "lang": "en"}
 
 
 def test_bad_query_params_are_ignored():
