@@ -8,6 +8,7 @@ step.png            /step, en-zh-transformer on the article's "ChatGPT is powerf
 compare.png         /compare, the three reverse models on a 15-letter input, step 10
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers
+step_zh.png         /step in Chinese (lang=zh), the article's sentence, at a 1280 x 720 projector's width
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ SHOTS = {
     "compare": ("/compare?task=reverse&text=neuralattention&step=10", None, None),
     "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
+    "step_zh": ("/step?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=1&words=1&lang=zh", None, None),
 }
+WIDTHS = {"step_zh": 1280}  # the others: WIDTH
 BOTTOM_JS = """title => {
   const boxes = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
     .filter(e => !title || [...e.querySelectorAll('.gtitle')].some(t => t.textContent.includes(title)))
@@ -44,20 +47,21 @@ CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotly
 
 def shoot(page, url: str, name: str):
     path, start, end = SHOTS[name]
-    page.set_viewport_size({"width": WIDTH, "height": 1000})
+    width = WIDTHS.get(name, WIDTH)
+    page.set_viewport_size({"width": width, "height": 1000})
     page.goto(url + path)
     wait_idle(page, TIMEOUT)
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT)
-    page.mouse.move(WIDTH - 2, 2)  # no hover tooltip in the picture
+    page.mouse.move(width - 2, 2)  # no hover tooltip in the picture
     full = page.evaluate("""() => Math.ceil(document.querySelector('[data-testid="stMain"]').scrollHeight)""")
-    page.set_viewport_size({"width": WIDTH, "height": min(full, 6000)})
+    page.set_viewport_size({"width": width, "height": min(full, 6000)})
     page.wait_for_timeout(1000)
     top = 0
     if start:
         top = max(0, page.locator('[data-testid="stMain"]').get_by_text(start, exact=True).first
                   .bounding_box()["y"] - 16)
     bottom = page.evaluate(BOTTOM_JS, end) + 16 if (start or end) else min(full, 6000)
-    page.screenshot(path=str(OUT / f"{name}.png"), clip={"x": 0, "y": top, "width": WIDTH, "height": bottom - top})
+    page.screenshot(path=str(OUT / f"{name}.png"), clip={"x": 0, "y": top, "width": width, "height": bottom - top})
     print(f"wrote {OUT / f'{name}.png'}")
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import checkpoint
 from .i18n import N_, _, language, ngettext
+from .reports import dev_name
 from .tasks import TITLES, data_credit
 
 # English messages (N_), shown through _()
@@ -139,7 +140,7 @@ def _training(name: str, info: dict, log: list[dict]) -> list[str]:
     key = next((k for r in log for k in r if k.startswith("dev_")), None)
     if key:
         epoch, loss, seconds = _("epoch"), _("train loss"), _("seconds")
-        lines += [f"| {epoch} | {loss} | " + key.replace("_", " ") + f" | {seconds} |", "|---|---|---|---|"]
+        lines += [f"| {epoch} | {loss} | {dev_name(key)} | {seconds} |", "|---|---|---|---|"]
         lines += [f"| {r.get('epoch', '')} | {r.get('train_loss', '')} | {r.get(key, '')} | {r.get('seconds', '')} |"
                   for r in log]
         lines.append("")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .i18n import N_, _
+from .i18n import DEFAULT, N_, _, current
 
 METRIC_KEYS = ("bleu", "exact", "chrf", "token_acc", "accuracy", "token_accuracy")  # by_length value, first found
 
@@ -26,6 +26,15 @@ def _number(v) -> bool:
 # metrics.json's metrics as the model zoo names them (words: N_, shown through _()); True: a percentage (0-100)
 METRIC_NAMES = {"bleu": ("BLEU", False), "chrf": ("chrF", False), "exact": (N_("exact"), True),
                 "token_acc": (N_("token acc."), True), "align_acc": (N_("alignment acc."), True)}
+
+
+def dev_name(key: str) -> str:
+    """A train log's dev column ("dev_bleu", "dev_exact") as a label: as the log names it in
+    English ("dev bleu"), by the metric's own name in another language (开发集 BLEU, 开发集 完全匹配率)."""
+    metric = key.removeprefix("dev_")
+    if current() != DEFAULT:
+        metric = _(METRIC_NAMES.get(metric, (metric, False))[0])
+    return _("dev {metric}").format(metric=metric)
 
 
 def metric_summary(metrics: dict | None) -> str:

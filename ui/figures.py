@@ -15,12 +15,12 @@ from seq2seq import viz
 from seq2seq.attention import attention_stack, clamp_step, cross_matrix, head_matrix, rollout
 from seq2seq.checkpoint import read_metrics
 from seq2seq.i18n import _, current, ngettext
-from seq2seq.reports import by_length, training_curves
+from seq2seq.reports import by_length, dev_name, training_curves
 
 from .keys import EXPORT, FIGURES
 from .session import FIGURE_CACHE, cache, remember
 from .shell import presenting
-from .text import KIND_LABELS, head_title, label
+from .text import ARCH_LABELS, KIND_LABELS, head_title, label
 
 PAGE_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen (as before the split)
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
@@ -100,7 +100,8 @@ def quality_chart(zoo: dict, task: str):
             metric = metric or m
         else:
             missing.append(name)
-    return (viz.quality_figure(series, metric, present=presenting()) if series else None), missing
+    labels = {arch: label(ARCH_LABELS, arch) for arch in series}
+    return (viz.quality_figure(series, metric, present=presenting(), labels=labels) if series else None), missing
 
 
 def beam_figure(trace, i: int, matrix_view) -> go.Figure | None:
@@ -196,8 +197,8 @@ def training_figure(log) -> tuple[go.Figure | None, str | None]:
                               "Training curves: not evaluated yet — `train_log.jsonl` has no epochs ({n} unreadable "
                               "lines skipped).", bad).format(n=bad)
     # the dev-set metric as train_log.jsonl names it ("dev_bleu" -> "dev bleu")
-    dev_name = _("dev {metric}").format(metric=dev_key[len("dev_"):]) if dev_key else _("dev")
-    fig = viz.training_figure(epochs, loss, dev, dev_name,
+    dev_label = dev_name(dev_key) if dev_key else _("dev")
+    fig = viz.training_figure(epochs, loss, dev, dev_label,
                               title=_("Training curves ({n} epochs)").format(n=len(epochs)), present=presenting())
     if not bad:
         return fig, None

@@ -18,6 +18,7 @@ TASK_LABELS = LABELS  # one place for a task's name: seq2seq.tasks
 ARCH_LABELS = {"lstm": N_("LSTM (no attention)"), "lstm-attn": N_("LSTM + attention"), "transformer": "Transformer"}
 STRATEGY_LABELS = {"greedy": N_("Greedy"), "beam": N_("Beam search"), "sample": N_("Sampling"),
                    "forced": N_("Forced target")}
+SPLIT_LABELS = {"train": N_("train"), "dev": N_("dev"), "test": N_("test")}  # a metrics.json split
 DEVICE_LABELS = {"cuda": "GPU (CUDA)", "mps": "GPU (Apple MPS)", "cpu": "CPU"}
 KIND_LABELS = {"encoder": N_("Encoder self-attention"), "decoder": N_("Decoder self-attention (masked)"),
                "cross": N_("Cross-attention")}

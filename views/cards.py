@@ -11,7 +11,7 @@ from seq2seq.i18n import _, is_zh
 from seq2seq.tasks import data_credit
 from ui import figures, shared, shell, tables, widgets
 from ui.keys import Q_MODEL, SHARED
-from ui.text import ARCH_LABELS, TASK_LABELS, code, filename, label, md
+from ui.text import ARCH_LABELS, SPLIT_LABELS, TASK_LABELS, code, filename, label, md
 from ui.urlstate import write_url
 
 st.title(_("Model cards"))
@@ -77,7 +77,7 @@ else:
         st.dataframe(tables.records_table([overall]), hide_index=True, width="stretch", key="cards.metrics")
     split = metrics.get("split")
     if split:
-        st.caption(_("Split: {split}.").format(split=md(split)))
+        st.caption(_("Split: {split}.").format(split=md(label(SPLIT_LABELS, split))))
     by_length = tables.records_table(metrics.get("by_length"))
     st.markdown(_("**By source length**"))
     if by_length.empty:

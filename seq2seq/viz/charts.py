@@ -11,10 +11,12 @@ from ..i18n import N_, _
 from .style import ARCH_COLOURS, FONT, HIGHLIGHT, esc, sized, sizes
 
 
-def quality_figure(series: dict, metric: str, title: str = "", present: bool = False) -> go.Figure:
+def quality_figure(series: dict, metric: str, title: str = "", present: bool = False,
+                   labels: dict | None = None) -> go.Figure:
     """Test-set quality by source length, one line per model.
 
-    series: {label: [(bucket, value, n), ...]}, label like "lstm-attn" (coloured by arch).
+    series: {label: [(bucket, value, n), ...]}, label like "lstm-attn" (coloured by arch);
+    labels: {label: the name the legend shows} (default: the label itself).
     metric: a metrics.json key ("bleu", "exact"), shown translated where it is a word."""
     sz = sizes(present)
     metric = _(metric) if isinstance(metric, str) else metric
@@ -24,11 +26,12 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
         if not rows:
             continue
         buckets, values, ns = zip(*rows)
+        shown = esc((labels or {}).get(name, name))
         fig.add_trace(go.Scatter(
-            x=list(buckets), y=list(values), mode="lines+markers", name=esc(name),
+            x=list(buckets), y=list(values), mode="lines+markers", name=shown,
             line=dict(width=3, color=ARCH_COLOURS.get(name)),
             marker=dict(size=9), customdata=[[n if n is not None else "?"] for n in ns],
-            hovertemplate=f"{esc(name)}<br>{length}<br>{esc(metric)} = %{{y:.3f}}<br>"
+            hovertemplate=f"{shown}<br>{length}<br>{esc(metric)} = %{{y:.3f}}<br>"
                           "n = %{customdata[0]}<extra></extra>"))
     fig.update_layout(
         title=dict(text=title or _("test-set {metric} by source length").format(metric=esc(metric)), x=0,

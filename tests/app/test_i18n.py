@@ -12,7 +12,8 @@ import re
 import pytest
 from apptest_util import charts, ok, start
 
-from seq2seq.i18n import LANGS
+from seq2seq.i18n import LANGS, language
+from tests.conftest import REPO
 from ui import keys
 
 PAGES = {"home": "views/home.py", "step": "views/step.py", "compare": "views/compare.py",
@@ -39,15 +40,30 @@ NAMES = {
     "Noto", "org", "https", "http", "www", "com", "torch", "python", "seq2seq", "train", "evaluate",
     "NOTES", "config", "metrics", "json", "jsonl", "train_log", "safetensors", "md", "spm", "model",
     "greedy", "beam", "sample", "forced", "encoder", "decoder", "cross", "additive", "general", "dot",
-    "mean", "lang", "zh", "en", "Q", "K", "V", "QK", "T", "d_k", "sqrt",
+    "mean", "lang", "zh", "en", "Q", "K", "V", "QK", "T", "d_k", "sqrt", "float", "Attn", "FFN", "RNN", "RNNs",
+    "d_model", "Enter", "Tab", "Cho", "Bengio", "top",
     "English", "Chinese",  # the task's name in itself: English → Chinese appears as 英语 → 中文; kept for cards
 }
+# Inputs a user can pick: what a model reads, in its own language (the examples, and the
+# article's sentence and its Chinese), never UI text.
+def _examples() -> list[str]:
+    out = {"ChatGPT很强大"}
+    for v in json.loads((REPO / "assets" / "examples.json").read_text(encoding="utf-8")).values():
+        for e in v if isinstance(v, list) else []:
+            out |= {x for x in ((e.get("text"), e.get("target")) if isinstance(e, dict) else (e,)) if x}
+    return sorted(out, key=len, reverse=True)  # the longest first: a short one may be inside a long one
+
+
+EXAMPLES = _examples()
 LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z'’]{2,}")
 HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def _strip(text: str) -> str:
-    """Text without what is no language: code spans, formulas, URLs, model names, file names."""
+    """Text without what is no language: code spans, formulas, URLs, model names, file names,
+    Streamlit's colour markup."""
+    text = re.sub(r":[a-z]+(?:-[a-z]+)*\[", "[", text)  # :orange-background[...]
+    text = re.sub(r"<[^>]+>", " ", text)  # a chart title's <b>, <sub>, <span style=...>
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\$[^$]*\$", " ", text)
     text = re.sub(r"\\[a-zA-Z]+(\{[^}]*\})?", " ", text)  # LaTeX commands
@@ -57,6 +73,12 @@ def _strip(text: str) -> str:
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ", text)  # a quoted example sentence: “ChatGPT is powerful”
     text = re.sub(r"\b(?:en-zh|dates|reverse)-(?:lstm-attn|lstm|transformer)\b", " ", text)
     text = re.sub(r"\b[\w.-]+\.(?:json|jsonl|md|safetensors|model|py|tsv|csv|png|svg)\b", " ", text)
+    return text
+
+
+def _strip_examples(text: str) -> str:
+    for e in EXAMPLES:
+        text = text.replace(e, " ")
     return text
 
 
@@ -115,8 +137,10 @@ def test_a_chinese_page_has_no_english_ui_text(page, query):
     at = _open(page, query, "zh")
     assert at.session_state[keys.LANG] == "zh"
     inputs = {w for v in query.values() for w in re.findall(r"[A-Za-z]+", v)}
+    inputs |= {w[::-1] for w in inputs}  # what a reverse model writes
     english = []
     for text in _texts(at):
+        text = _strip_examples(text)
         words = [w for w in LATIN_WORD.findall(_strip(text)) if w not in NAMES and w not in inputs]
         if words:
             english.append((words[:4], text[:100]))
@@ -126,7 +150,7 @@ def test_a_chinese_page_has_no_english_ui_text(page, query):
 @pytest.mark.parametrize("page, query", VIEWS, ids=[f"{p}-{i}" for i, (p, _q) in enumerate(VIEWS)])
 def test_an_english_page_has_no_chinese_ui_text(page, query):
     at = _open(page, query, "en")
-    chinese = [t[:80] for t in _texts(at) if HAN.search(t) and t not in LANGS.values()]
+    chinese = [t[:80] for t in _texts(at) if HAN.search(_strip_examples(t)) and t not in LANGS.values()]
     assert not chinese, chinese[:8]
 
 
@@ -137,7 +161,8 @@ def test_the_language_follows_the_sidebar_and_the_url_across_pages():
     at.run()
     assert at.query_params["lang"] == "zh" and at.title[0].value != "Step through decoding"
     at.query_params.clear()  # the sidebar's page links drop the query
-    at.switch_page(PAGES["compare"]).run()
+    with language("zh"):  # AppTest formats the last run's options in this thread: in that run's language
+        at.switch_page(PAGES["compare"]).run()
     ok(at)
     assert at.query_params["lang"] == "zh" and at.session_state[keys.LANG] == "zh"
     assert any(HAN.search(t.value) for t in at.title)
@@ -148,7 +173,8 @@ def test_a_link_names_its_language():
     titles = [t.value for t in at.title]
     assert at.session_state[keys.LANG] == "zh" and titles and all(HAN.search(t) for t in titles)
     at.query_params["lang"] = "en"  # a link in English opened in the same session
-    at.run()
+    with language("zh"):  # AppTest formats the last run's options in this thread: in that run's language
+        at.run()
     assert at.session_state[keys.LANG] == "en" and at.title[0].value == "Step through decoding"
 
 

@@ -111,7 +111,11 @@ def test_the_sidebar_switches_the_language(page, server):  # noqa: F811
     act(page, page.locator('[data-testid="stSidebar"]').get_by_role("button", name="中文").click)
     expect(page.get_by_role("heading", name="逐步解码")).to_be_visible()
     expect(page).to_have_url(re.compile(r"lang=zh"))
+    expect(page).to_have_url(re.compile(r"model=dates-lstm-attn"))  # the pickers keep their choice
     expect(page.get_by_label("输入", exact=True)).to_have_value("9 May 2018")  # the view stays as it was
+    act(page, page.locator('[data-testid="stSidebar"]').get_by_role("button", name="English").click)
+    expect(page.get_by_role("heading", name="Step through decoding")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"model=dates-lstm-attn.*lang=en|lang=en.*model=dates-lstm-attn"))
     no_error(page)
 
 

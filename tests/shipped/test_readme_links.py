@@ -48,4 +48,5 @@ def test_readme_link_opens_its_view(link):
         assert f"{task}-{arch}" == params["model"][0]
     if "step" in params:
         assert state[keys.k(page, "step")] == int(params["step"][0])
+    assert state[keys.LANG] == params.get("lang", ["en"])[0]
     assert at.get("plotly_chart") or path == "/cards", "the view shows no chart"
