@@ -19,7 +19,7 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
     labels: {label: the name the legend shows} (default: the label itself).
     metric: a metrics.json key ("bleu", "exact"), shown translated where it is a word."""
     sz = sizes(present)
-    metric = _(metric) if isinstance(metric, str) else metric
+    metric = {"bleu": "BLEU", "chrf": "chrF"}.get(metric) or (_(metric) if isinstance(metric, str) else metric)
     length = _("length {length}").format(length="%{x}")
     fig = go.Figure()
     for name, rows in series.items():

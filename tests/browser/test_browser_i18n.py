@@ -108,12 +108,12 @@ def test_lang_zh_survives_a_page_switch_and_a_reload(page, server):  # noqa: F81
 
 def test_the_sidebar_switches_the_language(page, server):  # noqa: F811
     open_page(page, server, "/step?model=dates-lstm-attn&text=9+May+2018&lang=en")
-    act(page, page.locator('[data-testid="stSidebar"]').get_by_role("button", name="中文").click)
+    act(page, page.locator('[data-testid="stSidebar"]').get_by_text("中文", exact=True).click)
     expect(page.get_by_role("heading", name="逐步解码")).to_be_visible()
     expect(page).to_have_url(re.compile(r"lang=zh"))
     expect(page).to_have_url(re.compile(r"model=dates-lstm-attn"))  # the pickers keep their choice
     expect(page.get_by_label("输入", exact=True)).to_have_value("9 May 2018")  # the view stays as it was
-    act(page, page.locator('[data-testid="stSidebar"]').get_by_role("button", name="English").click)
+    act(page, page.locator('[data-testid="stSidebar"]').get_by_text("English", exact=True).click)
     expect(page.get_by_role("heading", name="Step through decoding")).to_be_visible()
     expect(page).to_have_url(re.compile(r"model=dates-lstm-attn.*lang=en|lang=en.*model=dates-lstm-attn"))
     no_error(page)
