@@ -8,7 +8,7 @@ step.png            /step, en-zh-transformer on the article's "ChatGPT is powerf
 compare.png         /compare, the three reverse models on a 15-letter input, step 10
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers
-step_zh.png         /step in Chinese (lang=zh), the article's sentence, at a 1280 x 720 projector's width
+step_zh.png         /step in Chinese (lang=zh), en-zh-lstm-attn on the article's sentence, 1280 px wide
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ SHOTS = {
     "compare": ("/compare?task=reverse&text=neuralattention&step=10", None, None),
     "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
-    "step_zh": ("/step?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=1&words=1&lang=zh", None, None),
+    "step_zh": ("/step?model=en-zh-lstm-attn&text=ChatGPT+is+powerful.&step=1&words=1&lang=zh", None, None),
 }
 WIDTHS = {"step_zh": 1280}  # the others: WIDTH
 BOTTOM_JS = """title => {

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import checkpoint
 from .i18n import N_, _, language, ngettext
+from .names import RECIPES
 from .reports import dev_name
 from .tasks import TITLES, data_credit
 
@@ -35,6 +36,18 @@ EN_ZH_PIECES = N_("Tatoeba English–Chinese pairs, the fixed split of `shared/d
                   "target tokens). Names pass through: training adds copies of the pairs whose Chinese keeps a Latin "
                   "name, and of a share of the pairs that write Tom, Mary, John… in Chinese, with the name swapped "
                   "for an invented one on both sides (`seq2seq.names`, seed {seed}); dev and test are never touched.")
+
+EN_ZH_JOINT = N_("Tatoeba English–Chinese pairs, the fixed split of `shared/data/README.md` (by a SHA-1 of the "
+                 "English sentence), Chinese converted to Simplified with OpenCC (t2s). English is cut into "
+                 "SentencePiece pieces (unigram, cased, byte fallback: no input is ever unknown; trained on the "
+                 "training split alone, stored as `{file}`); Chinese is one token per character, its runs of Latin "
+                 "letters cut into the same pieces. One vocabulary of {n} tokens (every piece, then the Chinese "
+                 "characters) serves source and target, with one embedding table (`tie`), so a name is copied as "
+                 "the same vectors it was read as. Names pass through: training adds {copies} copies of each pair "
+                 "whose Chinese keeps a Latin name, and one of {share} % of the pairs that write Tom, Mary, John… in "
+                 "Chinese, with the name swapped for an invented one on both sides, {coined} % of them coined by a "
+                 "letter model of the corpus's English words (`seq2seq.names`, recipe {recipe}, seed {seed}); dev "
+                 "and test are never touched.")
 
 
 def _count(n) -> int:
@@ -90,6 +103,13 @@ def _data(info: dict, pieces: bool = False) -> list[str]:
     heading = "## " + _("Data")
     if task == "en-zh":
         gen, cfg = tr.get("generated") or {}, info.get("config", {})
+        recipe = RECIPES.get(gen.get("names_recipe", 1), RECIPES[1])
+        if pieces and cfg.get("tie"):
+            return [heading, "", _(EN_ZH_JOINT).format(
+                file=checkpoint.PIECES, n=f"{cfg.get('src_vocab', 0):,}", copies=recipe["copies"],
+                share=round(100 * recipe["share"]), coined=round(100 * recipe["coined"]),
+                recipe=gen.get("names_recipe", 1), seed=gen.get("names_seed", "?")), "",
+                _("Data credit: {credit}").format(credit=data_credit(info)), ""]
         how = (_(EN_ZH_PIECES).format(src=f"{cfg.get('src_vocab', 0):,}", tgt=f"{cfg.get('tgt_vocab', 0):,}",
                                       seed=gen.get("names_seed", "?"), file=checkpoint.PIECES)
                if pieces else _(EN_ZH_DATA))

@@ -31,13 +31,16 @@ def _one_thread(one_torch_thread):
     pass
 
 
-KNOWN = pytest.mark.xfail(strict=True, reason=(
-    "known (issue 10 open): the shipped en-zh models copy only short unseen names — 14/36 (lstm-attn) and "
-    "13/36 (transformer) of tests/shipped/names.json; 'ChatGPT is powerful.' gives ChatGPT的很健康。 and ChatTP是力量。"
-    " A model that passes makes this test fail: remove the mark"))
+KNOWN_SEED = pytest.mark.xfail(strict=True, reason=(
+    "known (issue 10 open): 'ChatGPT is powerful.' gives ChatGPT最近力量。 (lstm-attn) and ChatTP是力量。 "
+    "(transformer): the name, but no word for powerful. A model that passes makes this test fail: remove the mark"))
+KNOWN_COPY = pytest.mark.xfail(strict=True, reason=(
+    "known (issue 10 open): the shipped en-zh-transformer (trained before tied embeddings) copies 13/36 of "
+    "tests/shipped/names.json; its retraining with them copied 31/36 but lost BLEU (35.3 < 37.5) and was not "
+    "shipped. A model that passes makes this test fail: remove the mark"))
 
 
-@KNOWN
+@KNOWN_SEED
 @pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
 def test_the_articles_sentence(arch):
     """"ChatGPT is powerful" -> "ChatGPT很强大" (or another Chinese word for powerful)."""
@@ -59,15 +62,15 @@ def test_the_names_set_is_not_in_the_corpus():
     assert not [n for _, n in NAMES if re.search(rf"\b{re.escape(n)}\b", text, flags=re.I)]
 
 
-@KNOWN
-@pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
+@pytest.mark.parametrize("arch", ["lstm-attn", pytest.param("transformer", marks=KNOWN_COPY)])
 def test_attention_models_copy_names_they_never_saw(arch):
     assert copy_rate(load(f"en-zh-{arch}")) >= COPY_RATE
 
 
-@pytest.mark.parametrize("arch, least", [("lstm-attn", 0.3), ("transformer", 0.3)])
+@pytest.mark.parametrize("arch, least", [("lstm-attn", 0.8), ("transformer", 0.3)])
 def test_attention_models_copy_some_names_they_never_saw(arch, least):
-    """What they do today (0 of 36 before subword pieces): a regression below it fails."""
+    """What they do today (0 of 36 before subword pieces; lstm-attn 29/36 with tied embeddings,
+    transformer 13/36): a regression below it fails."""
     assert copy_rate(load(f"en-zh-{arch}")) >= least
 
 

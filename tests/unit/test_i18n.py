@@ -1,6 +1,6 @@
 """The message catalogue: every message of the source has a Chinese translation with the same
 {fields}; pages pass Streamlit no literal text that bypasses `_()` (a check over the source,
-with the AST: the AppTests in tests/app/test_i18n.py check the rendered pages)."""
+with the AST: the AppTests in tests/app/test_app_i18n.py check the rendered pages)."""
 
 from __future__ import annotations
 
