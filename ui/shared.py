@@ -11,7 +11,7 @@ import streamlit as st
 from seq2seq.i18n import _
 
 from . import models, session, widgets
-from .keys import ARCH, SHARED, STRATEGY, k
+from .keys import ARCH, SHARED, STRATEGY, URL_UNKNOWN, k
 from .models import load_model
 from .shell import hint, no_models
 from .text import STRATEGY_LABELS, label, md
@@ -59,6 +59,11 @@ def open_page(page: str) -> dict:
         no_models()
         st.stop()
     restore_url(page, found)
+    unknown = st.session_state.pop(URL_UNKNOWN + page, None)
+    if unknown:
+        st.warning(_("The link names a model that is not here: **{name}**. The page shows another one; pick the "
+                     "model you meant below (the models here: {models}).").format(
+            name=md(unknown), models=widgets.listed(n for archs in found.values() for n in archs.values())))
     return found
 
 

@@ -212,6 +212,9 @@ def restore_url(page: str, zoo: Mapping):
     for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(k(page, ""))]:
         del st.session_state[key]
     view = parse_view(now, zoo)
+    asked = now.get(Q_MODEL)
+    if asked and view.model is None:  # a typo in a slide's link: say so, never switch model silently
+        st.session_state[keys.URL_UNKNOWN + page] = str(asked[-1])[:80]
     for name, value in view.widgets().items():
         st.session_state[k(page, name)] = list(value) if name == "archs" else value
     st.session_state[EDITS + page] = {"base": None, "edits": list(view.whatif)}
