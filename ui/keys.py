@@ -51,5 +51,6 @@ Q_LANG = "lang"  # the app's language (en | zh): belongs to the session, kept on
 
 # The widget keys the task and architecture pickers use (a model name in the URL sets both).
 TASK, ARCH, ARCHS, TEXT, STRATEGY, EXAMPLE, HYP = "task", "arch", "archs", "text", "strategy", "example", "hyp"
+TARGET_FOR = "target_for"  # the input the forced target was made for (not a widget; kept with the page's keys)
 
 MAX_TEXT = 1000  # characters typed into a text box (the model reads MAX_SOURCE_TOKENS tokens)

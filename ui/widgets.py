@@ -36,6 +36,7 @@ from .keys import (
     Q_WORDS,
     SHARED,
     STRATEGY,
+    TARGET_FOR,
     TASK,
     TEXT,
     button,
@@ -165,7 +166,20 @@ def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
         strategy = st.segmented_control(_("Decoding strategy"), STRATEGIES, key=k(page, STRATEGY), required=True,
                                         format_func=lambda s: label(STRATEGY_LABELS, s), on_change=_strategy_changed,
                                         args=(page, task, name))
+    _target_follows_text(page, task, name, strategy)
     return strategy, _strategy_settings(page, strategy, cols)
+
+
+def _target_follows_text(page: str, task: str, name: str, strategy: str):
+    """A forced target belongs to the input it was made for: a new input (typed or picked)
+    brings its own true output where the app knows it, else an empty target, never the last
+    sentence's. A target from a link, or typed for this input, stays."""
+    text = st.session_state.get(k(page, TEXT), "")
+    made_for = st.session_state.get(k(page, TARGET_FOR))
+    if strategy == "forced" and made_for is not None and made_for != text:
+        model, _error = load_model(name)
+        st.session_state[k(page, Q_TARGET)] = known_target(task, model, text)
+    st.session_state[k(page, TARGET_FOR)] = text
 
 
 # --- stepping and what to look at -------------------------------------------------------------

@@ -444,3 +444,18 @@ def test_a_link_to_a_model_that_is_not_here_says_so_once():
     assert not [w.value for w in at.warning if "lstm-atn" in w.value.replace("\\", "")]
     good = start(STEP, model="dates-lstm-attn", text="9 May 2018")
     assert not [w.value for w in good.warning if "not here" in w.value]
+
+
+def test_a_forced_target_follows_a_new_input():
+    """Issue 12, point 5: typing a new sentence while forcing used to keep the last sentence's
+    target (the model was forced to write 车站在哪里？ for "Tom is reading a book.")."""
+    at = start(STEP, model="dates-lstm-attn", text="9 May 2018", strategy="forced", target="2018-05-09")
+    ok(at)
+    assert at.session_state[k("target")] == "2018-05-09"  # the link's target stays
+    at.text_input(key=k("text")).set_value("20.07.1969").run()
+    ok(at)
+    assert at.session_state[k("target")] == "1969-07-20"
+    at.text_input(key=k("target")).set_value("1969-07-21").run()  # a target typed for this input stays
+    assert at.session_state[k("target")] == "1969-07-21"
+    at.run()
+    assert at.session_state[k("target")] == "1969-07-21"
