@@ -50,3 +50,14 @@ def test_readme_link_opens_its_view(link):
         assert state[keys.k(page, "step")] == int(params["step"][0])
     assert state[keys.LANG] == params.get("lang", ["en"])[0]
     assert at.get("plotly_chart") or path == "/cards", "the view shows no chart"
+
+
+def test_the_date_link_opens_on_the_digit_it_names():
+    """Issue 12, point 5: the link said "the month's second digit" and opened on the first."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    link = next(line for line in readme.splitlines() if "model=dates-lstm-attn" in line and "gold=1" in line)
+    text = re.search(r"text=([^&]+)", link).group(1)
+    step = int(re.search(r"step=(\d+)", link).group(1))
+    assert "month's second digit" in link + readme.split(link, 1)[1].split("\n- ", 1)[0]
+    trace = seq2seq.decode(seq2seq.load("dates-lstm-attn", device="cpu"), text)
+    assert trace.output[:8] == "2018-05-" and trace.tgt_tokens[step] == "5"
