@@ -228,6 +228,11 @@ def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) 
     heads = (["mean"] if mean else []) + list(range(1, H + 1))
     lk, hk = k(page, Q_LAYER), k(page, Q_HEAD)
     valid(lk, range(1, L + 1), L)
+    if not mean:  # one head only (inside attention): its own key, so the mean chosen elsewhere stays chosen
+        shared_head = st.session_state.get(hk)
+        hk = k(page, Q_HEAD + ".one")
+        if shared_head in heads:
+            st.session_state[hk] = shared_head  # a head picked on another page, followed here
     valid(hk, heads, heads[0])
     # side by side where they fit, else the head buttons wrap under the layer (never cut off)
     with st.container(horizontal=True, gap="small", vertical_alignment="bottom"):
@@ -236,8 +241,14 @@ def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) 
                              help=label(LAYER_HELP, kind), width=220 if presenting() else 150)
         head = st.segmented_control(_("Head"), heads, key=hk, required=True, width="content",
                                     format_func=lambda h: _("mean over heads") if h == "mean"
-                                    else _("head {n}").format(n=h))
+                                    else _("head {n}").format(n=h),
+                                    on_change=None if mean else _one_head_picked, args=None if mean else (page,))
     return layer - 1, None if head == "mean" else head - 1
+
+
+def _one_head_picked(page: str):
+    """A head picked where only single heads are offered is the head every page shows next."""
+    st.session_state[k(page, Q_HEAD)] = st.session_state[k(page, Q_HEAD + ".one")]
 
 
 def kind_picker(kinds=KINDS) -> str:

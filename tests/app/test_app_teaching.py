@@ -211,7 +211,7 @@ def test_inside_transformer_one_head(tiny_checkpoints):
     np.testing.assert_allclose((K @ q / np.sqrt(len(q)))[allowed], e[allowed], atol=1e-4)  # QKᵀ/√d_k
     latex = " ".join(x.value for x in at.latex)
     assert r"\sqrt{d_k}" in latex and r"-\infty" in latex
-    assert at.segmented_control(key=k("head")).value == 2
+    assert at.segmented_control(key=k("head.one")).value == 2
     assert at.query_params["kind"] == "decoder"
 
 
@@ -230,7 +230,8 @@ def test_inside_transformer_encoder_position():
 def test_inside_mean_head_becomes_one_head():
     at = start(INSIDE, model="reverse-transformer", text="abc", head="mean")
     ok(at)
-    assert at.segmented_control(key=k("head")).value == 1  # the mean is not one computation
+    assert at.segmented_control(key=k("head.one")).value == 1  # the mean is not one computation
+    assert at.session_state[k("head")] == "mean"  # ... and stays the choice of the pages that show it
 
 
 def test_inside_plain_lstm_shows_the_bottleneck(tiny_checkpoints):
@@ -390,3 +391,23 @@ def test_presentation_mode_on_every_page(own_checkpoints, page, query):
     assert styled(at) and at.query_params["present"] == "1"
     if page != HOME:
         assert charts(at) and fonts(at) == {18}
+
+
+def test_visiting_inside_attention_keeps_the_step_pages_mean_over_heads():
+    """Issue 12, point 5: Inside attention offers single heads only; visiting it used to switch
+    the step page from "mean over heads" to head 1."""
+    at = start(STEP, model="dates-transformer", text="9 May 2018", head="mean")
+    ok(at)
+    assert at.session_state[k("head")] == "mean"
+    go(at, INSIDE)
+    ok(at)
+    assert at.session_state[k("head")] == "mean"
+    go(at, STEP)
+    ok(at)
+    assert at.session_state[k("head")] == "mean"
+    go(at, INSIDE)
+    heads = next(b for b in at.get("button_group") if b.proto.id.endswith(k("head.one")))
+    heads.set_value(3).run()  # a head picked on the inside page: the step page follows it
+    ok(at)
+    go(at, STEP)
+    assert at.session_state[k("head")] == 3
