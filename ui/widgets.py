@@ -251,11 +251,12 @@ def _one_head_picked(page: str):
     st.session_state[k(page, Q_HEAD)] = st.session_state[k(page, Q_HEAD + ".one")]
 
 
-def kind_picker(kinds=KINDS) -> str:
+def kind_picker(kinds=KINDS, first: str | None = None) -> str:
     """Encoder self-attention, masked decoder self-attention or cross-attention (shared
-    by the self-attention and inside pages)."""
+    by the self-attention and inside pages); `first`: the kind a page opens on when none is
+    chosen yet (inside attention: cross, the attention the step page shows)."""
     key = k(SHARED, Q_KIND)
-    valid(key, kinds, kinds[0])
+    valid(key, kinds, first if first in kinds else kinds[0])
     return st.segmented_control(_("Attention"), kinds, key=key, required=True,
                                 format_func=lambda kind: label(KIND_LABELS, kind))
 

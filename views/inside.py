@@ -153,7 +153,7 @@ with section(_("Decoder (one layer)"), DECODER_TF):
     decoder_numbers()
 
 st.subheader(_("Attention in one head"))
-kind = widgets.kind_picker()
+kind = widgets.kind_picker(first="cross")  # arriving from the step page: the attention it showed
 layer, head = widgets.attention_pickers(SHARED, trace, kind, mean=False)
 pos = widgets.position_picker(trace) if kind == "encoder" else None
 query_at = pos if kind == "encoder" else t

@@ -411,3 +411,14 @@ def test_visiting_inside_attention_keeps_the_step_pages_mean_over_heads():
     ok(at)
     go(at, STEP)
     assert at.session_state[k("head")] == 3
+
+
+def test_inside_attention_opens_on_the_cross_attention_the_step_page_showed():
+    """Issue 12, point 5: arriving from the step page (cross-attention), Inside opened on the
+    encoder's self-attention."""
+    at = start(STEP, model="dates-transformer", text="9 May 2018")
+    go(at, INSIDE)
+    ok(at)
+    assert at.session_state[k("kind")] == "cross"
+    at = start(INSIDE, model="dates-transformer", text="9 May 2018", kind="encoder")  # a link still chooses
+    assert at.session_state[k("kind")] == "encoder"
