@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..i18n import N_, _
+from ..reports import METRIC_NAMES
 from .style import ARCH_COLOURS, FONT, HIGHLIGHT, esc, sized, sizes
 
 
@@ -19,7 +20,7 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
     labels: {label: the name the legend shows} (default: the label itself).
     metric: a metrics.json key ("bleu", "exact"), shown translated where it is a word."""
     sz = sizes(present)
-    metric = {"bleu": "BLEU", "chrf": "chrF"}.get(metric) or (_(metric) if isinstance(metric, str) else metric)
+    metric = _(METRIC_NAMES[metric][0]) if metric in METRIC_NAMES else _(metric) if isinstance(metric, str) else metric
     length = _("length {length}").format(length="%{x}")
     fig = go.Figure()
     for name, rows in series.items():
