@@ -8,9 +8,10 @@ call what they need.
     shell     sidebar, presentation mode and its stylesheet, hints, page errors
     models    the model zoo, the cached loader shared by all sessions, the device, examples
     session   this session's bounded caches, its decodes and the what-if chain
-    widgets   pickers, the step control, the alignment toggle, what-if buttons, notices
+    widgets   pickers, the alignment toggle, what-if buttons, notices
+    stage     the one step control (a components-v2 component) and the screen size charts fit
     shared    the view the step page and the teaching pages share
-    figures   cached figures over seq2seq.viz, sized for the page (PAGE_WIDTH), and plot()
+    figures   cached figures over seq2seq.viz, sized for the screen (stage.screen), and plot()
     tables    pandas tables for the pages and the downloads of a decode
     text      labels, shared page copy, Markdown escaping, file names
 """

@@ -1,7 +1,8 @@
 """Figures as the pages show them: cached per session over the pure builders of
 `seq2seq.viz`, sized for the page, and plotted with the sidebar's export format.
 
-The app owns the page width (PAGE_WIDTH); the builders fit whatever width they are given.
+The app owns the page width: the browser reports the main column's width (ui/stage.py), and
+the builders fit whatever width they are given (stage.DEFAULT_SCREEN until the browser has said).
 A figure holds words in the session's language (titles, axes, hovers: seq2seq.viz translates
 at call time), so the figure cache keys every figure by the language as well (`_cached`).
 """
@@ -17,13 +18,15 @@ from seq2seq.checkpoint import read_metrics
 from seq2seq.i18n import _, current, ngettext
 from seq2seq.reports import by_length, dev_name, training_curves
 
+from . import stage
 from .keys import EXPORT, FIGURES
 from .session import FIGURE_CACHE, cache, remember
 from .shell import presenting
 from .text import ARCH_LABELS, KIND_LABELS, head_title, label
 
-PAGE_WIDTH = 1150  # pixels of the main column in the wide layout on a 1440-pixel screen (as before the split)
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
+STAGE_ABOVE = 200  # presentation mode: pixels of the window above a stepping chart (header, pickers folded, control)
+COMPARE_HEIGHT = 560  # compare: each chart at most this tall (rows flatten; a long decode never fills pages)
 SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
 
 
@@ -45,22 +48,40 @@ def _cached(key: tuple, make) -> go.Figure:
     return remember(cache(FIGURES), (current(), *key), make, FIGURE_CACHE)
 
 
-def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, frames: bool = True,
-                topk: bool = True, left: int | None = None, max_width: int = PAGE_WIDTH) -> go.Figure:
-    """The cached step figure of a trace and view, opened on `step` (no rebuild per step).
-    matrix_view = (layer, head) for cross_matrix, or None for the context vector."""
+def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, topk: bool = True,
+                left: int | None = None, max_width: int | None = None, max_height: int | None = None) -> go.Figure:
+    """The cached step figure of a trace and view. It holds every step (frames: the step
+    control moves it in the browser) and is cached WITHOUT the step: the figure a page sends
+    does not change when only the step does, so stepping never redraws the chart. It opens
+    on the step shown when it was first built. matrix_view = (layer, head) for cross_matrix,
+    or None for the context vector. Sized for the screen (stage.screen) unless told."""
     present = presenting()
+    max_width = max_width or chart_width()
+    max_height = max_height if max_height is not None else chart_height()
     key = (page, *_trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
-           present,
-           # a figure with frames is moved to any step by show_step; one without is built per step
-           "frames" if frames else step)
+           max_height, present)
 
     def make():
         matrix = None if matrix_view is None else cross_matrix(trace, *matrix_view)
-        return viz.step_figure(trace, matrix, step, gold=None if gold is None else gold.matrix, frames=frames,
-                               topk=topk, marks=marks, left=left, max_width=max_width, present=present)
+        return viz.step_figure(trace, matrix, clamp_step(step, trace.steps), gold=None if gold is None else gold.matrix,
+                               topk=topk, marks=marks, left=left, max_width=max_width, max_height=max_height,
+                               present=present)
 
-    return viz.show_step(_cached(key, make), clamp_step(step, trace.steps))
+    return _cached(key, make)
+
+
+def chart_width() -> int:
+    """Pixels a chart across the main column may take (the width the browser reported)."""
+    return max(360, stage.screen()["width"] - 10)
+
+
+def chart_height() -> int | None:
+    """Pixels a stepping chart should fit in height: in presentation mode the window under the
+    step control (so that control, chart and current token share one screen); else None (the
+    page scrolls; rows stay square)."""
+    if not presenting():
+        return None
+    return max(320, stage.screen()["height"] - STAGE_ABOVE)
 
 
 def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]:
@@ -77,16 +98,17 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
                 continue
             v = None if not trace.has_attention else view if arch == "transformer" and view is not None else (-1, None)
             figs[arch] = step_figure(page, trace, v, gold if trace.has_attention else None,
-                                     step=min(step, trace.steps - 1), frames=False, topk=False, left=left,
-                                     max_width=max_width)
+                                     step=min(step, trace.steps - 1), topk=False, left=left,
+                                     max_width=max_width, max_height=COMPARE_HEIGHT)
         return figs
 
-    narrow = build(PAGE_WIDTH // max(len(runs), 1) - 10)
+    width = chart_width()
+    narrow = build(width // max(len(runs), 1) - 20)
     attention = [arch for arch, tr, _error in runs if tr is not None and tr.has_attention]
     least = SIDE_BY_SIDE_CELL * (1.5 if presenting() else 1)  # larger labels need wider cells
     if all(viz.cell_width(narrow[a]) >= least for a in attention):
         return narrow, True
-    return build(PAGE_WIDTH), False
+    return build(width), False
 
 
 def quality_chart(zoo: dict, task: str):
@@ -113,7 +135,7 @@ def beam_figure(trace, i: int, matrix_view) -> go.Figure | None:
     return viz.attention_figure(head_matrix(h.cross_weights, layer, head), h.tokens, trace.src_tokens,
                                 col_unknown=trace.src_unknown, title=_("beam hypothesis {rank}").format(rank=i),
                                 names=(_("output"), _("source")), present=presenting(),
-                                max_width=PAGE_WIDTH)
+                                max_width=chart_width())
 
 
 # --- the self-attention page ------------------------------------------------------------------
@@ -128,7 +150,7 @@ def heads_figure(trace, kind: str, selected) -> go.Figure:
         return viz.heads_grid(a.weights, a.rows, a.cols, mask=a.mask, row_unknown=a.row_unknown,
                               col_unknown=a.col_unknown, names=names, selected=selected, present=present,
                               title=_("{kind}: every head of every layer").format(kind=label(KIND_LABELS, kind)),
-                              max_width=PAGE_WIDTH)
+                              max_width=chart_width())
 
     return _cached(("heads", *_trace_key(trace), kind, selected, present), make)
 
@@ -140,7 +162,7 @@ def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None
     return viz.attention_figure(a.matrix(layer, head), a.rows, a.cols, row_unknown=a.row_unknown,
                                 col_unknown=a.col_unknown, mask=a.mask, names=names, large=True,
                                 step=None if kind == "encoder" else step, title=viz.esc(head_title(kind, layer, head)),
-                                present=presenting(), max_width=PAGE_WIDTH)
+                                present=presenting(), max_width=chart_width())
 
 
 def rollout_figure(trace) -> go.Figure:
@@ -151,7 +173,7 @@ def rollout_figure(trace) -> go.Figure:
                                 col_unknown=trace.src_unknown, what=_("rollout"),
                                 names=(_("position"), _("input token")), large=True,
                                 title=_("Attention rollout through all {n} encoder layers").format(n=L),
-                                present=presenting(), max_width=PAGE_WIDTH)
+                                present=presenting(), max_width=chart_width())
 
 
 # --- the inside page ----------------------------------------------------------------------------

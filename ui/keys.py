@@ -20,6 +20,7 @@ PRESENT = "present"  # sidebar toggle: presentation mode
 PRESENT_SEEN = "_present_url"  # the URL's `present` value this session last read or wrote
 LANG = "lang"  # sidebar: the language of the app ("en" | "zh"; seq2seq.i18n.LANGS)
 LANG_SEEN = "_lang_url"  # the URL's `lang` value this session last read or wrote
+SCREEN = "_screen"  # {"width", "height"}: the main column and the window, as the browser reported (ui/stage.py)
 TRACES = "_traces"  # OrderedDict trace key -> Trace, this session's decode cache
 FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote

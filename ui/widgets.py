@@ -10,13 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 import seq2seq
-from seq2seq.attention import KINDS, attention_stack, clamp_step, cross_matrix
+from seq2seq.attention import KINDS, attention_stack, cross_matrix
 from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
 from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
 from seq2seq.i18n import N_, _
 from seq2seq.subword import display, has_pieces, piece_text
 
-from . import session
+from . import session, stage
 from .keys import (
     ARCH,
     ARCHS,
@@ -184,37 +184,11 @@ def _target_follows_text(page: str, task: str, name: str, strategy: str):
 
 # --- stepping and what to look at -------------------------------------------------------------
 
-def step_control(page: str, steps: int) -> int:
-    """First / previous / slider / next / last -> the step Python shows (0-based)."""
-    key = k(page, Q_STEP)
-    st.session_state[key] = clamp_step(st.session_state.get(key, 0), steps)
-
-    def go(to):
-        st.session_state[key] = clamp_step(to(st.session_state[key]), steps)
-
-    last = steps - 1
-    # icon, label, what (the button's key), help, where it goes
-    buttons = (("first_page", N_("First"), "first", N_("first step"), lambda t: 0),
-               ("chevron_left", N_("Back"), "previous", N_("previous step"), lambda t: t - 1),
-               ("chevron_right", N_("Next"), "next", N_("next step"), lambda t: t + 1),
-               ("last_page", N_("Last"), "last", N_("last step"), lambda t: last))
-
-    def step_button(icon, text, what, tip, to):
-        st.button(_(text), icon=f":material/{icon}:", key=button(page, what), on_click=go, args=(to,),
-                  help=_(tip), disabled=steps < 2,
-                  icon_position="right" if what in ("next", "last") else "left")
-
-    with st.container(horizontal=True, vertical_alignment="bottom", gap="small"):
-        for b in buttons[:2]:
-            step_button(*b)
-        if steps > 1:
-            st.slider(_("Step"), 0, last, key=key, width="stretch",
-                      help=_("The step this page shows and the chart opens on."))
-        else:
-            st.caption(_("The decode has a single step."))
-        for b in buttons[2:]:
-            step_button(*b)
-    return st.session_state[key]
+def step_control(page: str, steps: int, captions=None, charts=(), filename: str = "") -> int:
+    """The page's one step control (ui/stage.py: buttons, slider, keys, all in the browser)
+    -> the step Python shows (0-based). charts: the keys of the containers whose step figures
+    it moves in the browser (none: each step reruns the page, as on the teaching pages)."""
+    return stage.stepper(page, steps, charts=list(charts), captions=list(captions or []), filename=filename)
 
 
 def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) -> tuple[int, int | None]:
@@ -312,6 +286,30 @@ def whatif_buttons(page: str, trace, step: int):
                                    on_click=session.add_edit, args=(page, step, tok), width="stretch",
                                    help=_("Force this token at step {step}, then let the model decode on.").format(
                                        step=step))
+
+
+def branch_result(page: str, dec: session.Decoded):
+    """The what-if result where its buttons are: the original and the branch side by side,
+    the edits that made it, undo / back to the original."""
+    if not dec.branched:
+        return
+    what = listed(_("step {step} → {token}").format(step=s, token=md(t)) for s, t in dec.edits)
+    with st.container(border=True, key=f"branch-{page}"):
+        st.markdown(_("**What-if branch** ({edits})").format(edits=what))
+        c1, c2 = st.columns(2)
+        c1.markdown(_("Original") + f"  \n**{md(dec.original.output) or _('(empty)')}**")
+        c2.markdown(_("This branch") + f"  \n:orange-background[**{md(dec.trace.output) or _('(empty)')}**]")
+        with st.container(horizontal=True, gap="small"):
+            st.button(_("Undo last what-if"), key=button(page, "undo"), on_click=session.undo_edit,
+                      args=(page, False), icon=":material/undo:")
+            st.button(_("Back to the original"), key=button(page, "reset"), on_click=session.undo_edit,
+                      args=(page, True), icon=":material/restart_alt:")
+
+
+def dropped_notice(dec: session.Decoded):
+    """Say so when a what-if from the link could not be applied."""
+    if dec.dropped:
+        st.warning(md(dec.dropped))
 
 
 def branch_bar(page: str, dec: session.Decoded):

@@ -61,7 +61,9 @@ if traces:
             st.caption(_("Layer and head apply to the Transformer; the RNN attention has one of each."))
     with c2:
         gold = widgets.gold_toggle(P, task, next((tr for tr in traces if tr.has_attention), traces[0]))
-    t = widgets.step_control(P, max(tr.steps for tr in traces))
+    longest = max(traces, key=lambda tr: tr.steps)
+    t = widgets.step_control(P, longest.steps, charts=[f"stage-{P}-{arch}" for arch, tr, _e in runs if tr is not None],
+                             filename=filename(task, "compare", "step") + "-")
     st.caption(_("One step control for all models; a model that finished earlier shows its last step."))
 
 figs, side_by_side = figures.compare_figures(P, runs, t, view, gold) if traces else ({}, False)
@@ -82,15 +84,16 @@ for col, (arch, trace, error) in zip(cols, runs):
         if not trace.has_attention:
             st.caption(_("No attention: the chart shows the one context vector every step receives."))
         if side_by_side:
-            figures.plot(figs[arch], filename(trace.model, "compare", "step", s), key=f"{P}.fig.{arch}")
+            with st.container(key=f"stage-{P}-{arch}"):
+                figures.plot(figs[arch], filename(trace.model, "compare", "step"), key=f"{P}.fig.{arch}")
 if figs and not side_by_side:
     st.caption(_("The charts are stacked, one per model, so the cells stay legible; their source columns line "
                  "up."))
     for arch, trace, _e in runs:
         if arch in figs:
             st.markdown(f"**{md(label(ARCH_LABELS, arch))}**")
-            figures.plot(figs[arch], filename(trace.model, "compare", "step", min(t, trace.steps - 1)),
-                    key=f"{P}.fig.{arch}")
+            with st.container(key=f"stage-{P}-{arch}"):
+                figures.plot(figs[arch], filename(trace.model, "compare", "step"), key=f"{P}.fig.{arch}")
 
 st.divider()
 st.subheader(_("Quality by source length (test set)"))

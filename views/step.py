@@ -5,23 +5,31 @@ import streamlit as st
 
 from seq2seq.i18n import _
 from seq2seq.subword import display, merge_words
-from ui import figures, models, session, shared, tables, widgets
-from ui.keys import HYP, k
+from ui import figures, models, session, shared, stage, tables, widgets
+from ui.keys import HYP, TEXT, k
 from ui.session import valid
+from ui.shell import presenting
 from ui.text import filename, md, output_line
 from ui.urlstate import step_view, to_query, write_url
 
 P = "step"
+CHART = "stage-step"  # the container of the chart the step control moves
 
-st.title(_("Step through decoding"))
-st.caption(_("Pick a model and an input, then walk through the decode one output token at a time: what the "
-             "model wrote, what else it considered, and where in the source it looked."))
+present = presenting()
+if not present:  # on the stage the screen belongs to the chart
+    st.title(_("Step through decoding"))
+    st.caption(_("Pick a model and an input, then walk through the decode one output token at a time: what the "
+                 "model wrote, what else it considered, and where in the source it looked."))
 
 zoo = shared.open_page(P)
 
-task, arch, name = widgets.model_picker(P, zoo)
-text = widgets.text_picker(P, task)
-strategy, params = widgets.strategy_picker(P, task, name)
+# presentation mode folds the pickers away: control, chart and current token share one screen
+setup = st.expander(_("Model, input and strategy: {text}").format(text=md(st.session_state.get(k(P, TEXT), ""))
+                                                                   or "—")) if present else st.container()
+with setup:
+    task, arch, name = widgets.model_picker(P, zoo)
+    text = widgets.text_picker(P, task)
+    strategy, params = widgets.strategy_picker(P, task, name)
 
 
 def stop():
@@ -43,35 +51,41 @@ with st.spinner(_("Decoding…")):
 if dec.error:
     st.error(_("Cannot decode this input: {error}.").format(error=md(dec.error)))
     stop()
-widgets.branch_bar(P, dec)
+widgets.dropped_notice(dec)
 widgets.input_notice(task, text)
 widgets.source_notices(dec.trace)
 widgets.stop_notice(dec.trace)
-st.divider()
-words = widgets.words_toggle(P, dec.trace)
-trace = merge_words(dec.trace) if words else dec.trace  # the word view: pieces merged (seq2seq.subword)
+if not present:
+    st.divider()
 
-# --- what to look at ---------------------------------------------------------------
-if trace.has_attention:
-    c1, c2 = st.columns([2, 1]) if arch == "transformer" else (st.container(), st.container())
-    with c1:
-        view = widgets.attention_pickers(P, trace)
-    with c2:
-        gold = widgets.gold_toggle(P, task, trace)
-else:
-    gold, view = None, None
+# --- what to look at (folded away with the pickers in presentation mode) -------------------
+with setup:
+    words = widgets.words_toggle(P, dec.trace)
+    trace = merge_words(dec.trace) if words else dec.trace  # the word view: pieces merged (seq2seq.subword)
+    if trace.has_attention:
+        c1, c2 = st.columns([2, 1]) if arch == "transformer" else (st.container(), st.container())
+        with c1:
+            view = widgets.attention_pickers(P, trace)
+        with c2:
+            gold = widgets.gold_toggle(P, task, trace)
+    else:
+        gold, view = None, None
+if not trace.has_attention and not present:
     st.info(_("**This model has no attention.** The plain encoder-decoder reads the whole source into one "
               "fixed-size vector *c* (the encoder's last state), and every output step receives that same *c*. "
               "The chart shows it: one row per step, and every row is identical. Whatever the source length, "
               "everything must squeeze through this bottleneck — which is why long inputs go wrong and why "
               "attention was invented (Bahdanau, Cho and Bengio, 2015)."))
 
-t = widgets.step_control(P, trace.steps)
-st.caption(_("▶ play and the slider *inside the chart* step in your browser, with no round trip to the server. "
-             "The step control above sets the step the chart opens on — and it is the only step Python knows: "
-             "the what-if buttons, the downloads and the link in the address bar follow it."))
+# --- the stage: the step control, the chart it moves in the browser, the step in words ------------
+what = "attention" if view else "context"
+t = widgets.step_control(P, trace.steps, stage.step_captions(trace), charts=[CHART],
+                         filename=filename(trace.model, what, "step") + "-")
+with st.container(key=CHART):
+    figures.plot(figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t),
+                 filename(trace.model, what, "step"))
+widgets.gold_caption(trace, view, gold)
 
-# --- step t in words, and the what-if --------------------------------------------------
 c1, c2 = st.columns([2, 3])
 with c1:
     st.markdown(_("**Step {step}** — output so far: {output}").format(step=t, output=output_line(trace, t)))
@@ -86,10 +100,7 @@ with c2:
                      "another token."))
     else:
         widgets.whatif_buttons(P, trace, t)
-
-figures.plot(figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t),
-             filename(trace.model, "attention" if view else "context", "step", t))
-widgets.gold_caption(trace, view, gold)
+    widgets.branch_result(P, dec)
 
 if trace.beam:
     with st.expander(_("The final beam ({n} hypotheses)").format(n=len(trace.beam))):

@@ -25,6 +25,7 @@ from .style import Sizes, sizes
 
 DEFAULT_WIDTH = 1100  # pixels: a notebook's default; the app passes its own column width
 MIN_CELL = 8  # pixels: the smallest heatmap cell, still one clear square per token pair
+MAX_CELL = {False: 64, True: 84}  # pixels: the biggest cell a step figure grows to (screen, presentation)
 COLOURBAR = 90  # pixels right of a heatmap for its colour bar (a single-heatmap figure)
 
 
@@ -90,7 +91,6 @@ class StepBox(Box):
     cbar_w: int
     gap: int
     topk_h: int
-    slider_x: float  # where the slider starts, right of the play buttons (paper units)
 
     @property
     def hx(self) -> float:
@@ -194,39 +194,48 @@ class Layout:
 
     # --- the figure families ---------------------------------------------------------
 
-    def step(self, rows, cols, shape=None, *, context: bool = False, k: int = 0, frames: bool = True,
-             left: int | None = None) -> StepBox:
-        """step_figure's pixels. It should fit max_width: first the top-k panel moves under
-        the chart, then cells shrink to a floor and only every n-th source label is written.
+    def step(self, rows, cols, shape=None, *, context: bool = False, k: int = 0, left: int | None = None,
+             max_height: int | None = None) -> StepBox:
+        """step_figure's pixels. Cells grow to fill max_width, up to MAX_CELL; when even the
+        smallest cells would not fit beside it, the top-k panel moves under the chart, then
+        cells shrink to a floor and only every n-th source label is written.
+        max_height: pixels the whole figure should fit (the screen under the step control):
+        rows are as tall as they are wide, or flatter (never below a line of text) to fit it.
         context: the columns are dimensions of the plain LSTM's context vector (cells may
         be 1 px; labels at round steps). left: at least this left margin (stacked figures)."""
         sz = self.sz
         T, S = shape or (len(rows), len(cols))
-        cy = max(self.cell(T), min(round(40 * sz.cell), 150 // T))
         left = max(left or 0, self.left(rows, 70))
-        cbar_w, topk_w, gap = 80, round(250 * sz.cell), 40
-        cx = self.cell(S)
-        below = bool(k) and left + S * cx + cbar_w + gap + topk_w + 90 > self.max_width
-        right = 90 if k and not below else 10
+        cbar_w, gap = (70, 24) if self.present else (80, 40)
+        topk_w = round(190 * sz.cell)
+        side_k = 90  # right of the top-k panel: its bars' "token  92.1%" labels run past the bars
+        below = bool(k) and left + S * self.cell(S) + cbar_w + gap + topk_w + side_k > self.max_width
+        right = side_k if k and not below else 10
         room = self.max_width - left - cbar_w - right - (0 if below or not k else gap + topk_w)
-        cx = max(1 if context else MIN_CELL, min(cx, room // max(S, 1)))
+        biggest = MAX_CELL[self.present]
+        cx = max(1 if context else MIN_CELL, min(biggest, room // max(S, 1)))
         every = every_nth(sz.font + 1, cx)  # rotated labels need ~13 px each
         if context:  # c0 … c255: a round step, and room between labels (the hover names every column)
             every = next((n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256) if n * cx >= sz.font + 8), S)
-        rotated = self.rotates(cols, cx)
-        strip_h = 0 if context else round(84 * sz.cell)
+        rotated = self.rotates(cols[::every], cx * every)
+        strip_h = 0 if context else round(70 * sz.cell)
         xlab = self.label_px(cols[::every], rotated)
-        topk_h = round(32 * sz.cell) * k + 20 if k else 0
+        topk_h = round(30 * sz.cell) * k + 20 if k else 0
         under = topk_h + 50 if below else 0
         plot_w = S * cx + cbar_w + (gap + topk_w if k and not below else 0)
-        buttons_px = round(10.5 * sz.font) + 16  # ▶ play and ❚❚, left of the slider
+        top = round(62 * sz.cell)  # the two-line title: the step, the output so far
+        bottom = int(2.2 * sz.font) + 10 if below else 20  # the top-k panel's % labels sit under it
+        least = sz.font + 8  # a row never flatter than its label
+        cy = self.cell(T) if context else cx  # square cells, as tall as they are wide
+        if max_height:
+            fit = (max_height - top - bottom - xlab - strip_h - under) // max(T, 1)
+            cy = min(cy, fit)
+        cy = max(cy, least, min(round(40 * sz.cell), 150 // max(T, 1)))
         return StepBox(
-            left=left, right=right, top=round((62 + (58 if frames and T > 1 else 0)) * sz.cell),
-            bottom=int(2.2 * sz.font) + 10 if below else 20,  # the top-k panel's % labels sit under it
+            left=left, right=right, top=top, bottom=bottom,
             plot_w=plot_w, plot_h=T * cy + xlab + strip_h + under, cx=cx, cy=cy, every=every,
             yevery=every_nth(sz.font + 2, cy), rotated=rotated, k=k, below=below, heat_w=S * cx, heat_h=T * cy,
-            strip_h=strip_h, xlab=xlab, under=under, cbar_w=cbar_w, gap=gap, topk_h=topk_h,
-            slider_x=min(0.5, buttons_px / max(plot_w, 1)))
+            strip_h=strip_h, xlab=xlab, under=under, cbar_w=cbar_w, gap=gap, topk_h=topk_h)
 
     def attention(self, rows, cols, shape=None, *, title: str = "", masked: bool = False,
                   large: bool = False) -> Box:

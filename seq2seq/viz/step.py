@@ -1,6 +1,8 @@
-"""The stepping view of one decode: `step_figure` holds one frame per decoding step with a
-slider and a play button, so stepping happens in the browser; `step` picks the frame shown
-first, and `show_step` moves a built figure to another step without a rebuild."""
+"""The stepping view of one decode: `step_figure` holds one frame per decoding step, so that
+stepping can happen in the browser (the app's step control, ui/stage.py, applies a frame);
+`step` picks the frame shown first, and `show_step` moves a built figure to another step
+without a rebuild (a static export of one step). The figure has no slider or play button of
+its own: one step control per page, and none in an exported picture."""
 
 from __future__ import annotations
 
@@ -49,19 +51,23 @@ class _View:
 
 def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = True, topk: bool = True,
                 marks=(), what: str = "weight α", title: str | None = None, left: int | None = None,
-                max_width: int = DEFAULT_WIDTH, present: bool = False) -> go.Figure:
+                max_width: int = DEFAULT_WIDTH, max_height: int | None = None, present: bool = False) -> go.Figure:
     """The stepping view of one decode: output steps x source tokens, row `step`
     outlined and later rows veiled; under the source labels, step t's weights as bars
     hanging from their tokens; on the right the top-k candidates of step t.
 
     matrix: (T, S) attention (e.g. attention.cross_matrix) -- or None for the plain LSTM,
     then the panel shows trace.context (T, D): the one vector every step receives.
-    frames: one frame per step plus slider and play button (stepping in the browser).
+    frames: one frame per step (what changes: the strip, the top-k bars, the outline and the
+            title), for stepping in the browser.
     gold:   (G, S) true alignment drawn as open squares.
     left:   left margin in pixels (give stacked figures the same one so their columns line up).
     max_width: pixels the figure should fit (the caller's column; DEFAULT_WIDTH in a
-            notebook): beyond it the top-k panel moves under the chart, then cells shrink to
-            MIN_CELL and only every n-th source label is written.
+            notebook): cells grow to fill it (up to layout.MAX_CELL); beyond it the top-k
+            panel moves under the chart, then cells shrink to MIN_CELL and only every n-th
+            source label is written.
+    max_height: pixels it should fit in height (the screen): rows flatten to fit, down to
+            one line of text.
     present: presentation mode (larger text and cells).
     """
     T = trace.steps
@@ -80,14 +86,13 @@ def step_figure(trace, matrix=None, step: int = 0, *, gold=None, frames: bool = 
     rows = axis_labels(trace.tgt_tokens, marks=set(marks))
     cols = [f"c{i}" for i in range(S)] if context else axis_labels(trace.src_tokens, trace.src_unknown)
     k = len(trace.topk_tokens[0]) if topk and T else 0
-    box = Layout(max_width, present).step(rows, cols, (T, S), context=context, k=k, frames=frames, left=left)
+    box = Layout(max_width, present).step(rows, cols, (T, S), context=context, k=k, left=left, max_height=max_height)
     zmax = float(np.nanmax(np.abs(matrix))) if matrix.size else 1.0
     v = _View(trace, matrix, context, rows, cols, box, zmax if zmax > 0 else 1.0, present)
     data, strip_idx, topk_idx = _traces(v, step, gold, what)
     fig = go.Figure(data=data, layout=_layout(v, step, title))
     if frames and T > 1:
         fig.frames = _frames(fig, v, strip_idx, topk_idx, title)
-        fig.update_layout(**_player(step, T, box, sizes(present)))
     return sized(fig, sizes(present))
 
 
@@ -190,7 +195,7 @@ def _topk_axes(box: StepBox, sz) -> dict:
     )
 
 
-# --- stepping in the browser: frames, slider, play ------------------------------------------
+# --- stepping in the browser: one frame per step -----------------------------------------------
 
 def _frames(fig: go.Figure, v: _View, strip_idx, topk_idx, title: str | None) -> list[go.Frame]:
     """One frame per step: the strip, the top-k bars, the outline and the title change."""
@@ -211,41 +216,6 @@ def _frames(fig: go.Figure, v: _View, strip_idx, topk_idx, title: str | None) ->
                                            title=dict(look, text=title if title is not None
                                                       else step_title(v.trace, t, present=v.present)))))
     return frames
-
-
-def _play_frames(step: int, T: int) -> list[str]:
-    """The frames ▶ play goes through from `step`: the following steps (all of them from the
-    last). Plotly's `fromcurrent` only knows a frame an animation has shown, not the one a
-    figure opened on; with this list it starts at the step shown, and after in-chart
-    stepping within it `fromcurrent` goes on from the frame shown."""
-    step = 0 if step >= T - 1 else max(0, step)
-    return [str(t) for t in range(step, T)]
-
-
-def _player(step: int, T: int, box: StepBox, sz) -> dict:
-    """The slider (one stop per step) and the ▶ play / ❚❚ buttons left of it."""
-    anim = dict(mode="immediate", frame=dict(duration=0, redraw=True), transition=dict(duration=0))
-    hide_labels = T > 24  # the slider prints every step's label; past ~24 they collide
-    return dict(
-        sliders=[dict(
-            active=step, x=box.slider_x, len=1 - box.slider_x, xanchor="left", y=1, yanchor="bottom",
-            pad=dict(t=0, b=44), currentvalue=dict(visible=False),  # the title names the step
-            font=dict(size=sz.small - 1, color="rgba(0,0,0,0)" if hide_labels else "#444"),
-            steps=[dict(method="animate", label=str(t), args=[[str(t)], anim]) for t in range(T)],
-        )],
-        updatemenus=[dict(
-            type="buttons", direction="left", x=0, xanchor="left", y=1, yanchor="bottom", pad=dict(t=0, b=48),
-            showactive=False,
-            buttons=[
-                dict(label=_("▶ play"), method="animate",
-                     args=[_play_frames(step, T), dict(frame=dict(duration=700, redraw=True),
-                                                       transition=dict(duration=0), fromcurrent=True,
-                                                       mode="immediate")]),
-                dict(label="❚❚", method="animate",
-                     args=[[None], dict(frame=dict(duration=0, redraw=True), mode="immediate")]),
-            ],
-        )],
-    )
 
 
 # --- reading and moving a built figure -------------------------------------------------------
@@ -271,8 +241,4 @@ def show_step(fig: go.Figure, step: int) -> go.Figure:
             fig.data[idx].update(d)
         fig.layout.shapes = frame.layout.shapes
         fig.layout.title.text = frame.layout.title.text
-        fig.layout.sliders[0].active = int(step)
-        if fig.layout.updatemenus:
-            play = fig.layout.updatemenus[0].buttons[0]
-            play.args = [_play_frames(int(step), len(fig.frames)), play.args[1]]
     return fig
