@@ -25,7 +25,7 @@ from .shell import presenting
 from .text import ARCH_LABELS, KIND_LABELS, head_title, label
 
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
-STAGE_ABOVE = 200  # presentation mode: pixels of the window above a stepping chart (header, pickers folded, control)
+STAGE_ABOVE = 250  # presentation mode: pixels of the window above a stepping chart (header, pickers folded, control)
 COMPARE_HEIGHT = 560  # compare: each chart at most this tall (rows flatten; a long decode never fills pages)
 SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
 

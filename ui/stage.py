@@ -76,8 +76,9 @@ def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], fi
 
     now = screen()
     sent = _value(ckey, "step")
+    seen = int(sent.get("n") or 0) if isinstance(sent, dict) else 0  # steps sent by the control, all applied
     _STEPPER(key=ckey, data=dict(
-        step=st.session_state[key], seen=int(sent.get("n") or 0) if isinstance(sent, dict) else 0, steps=steps, charts=[f"st-key-{c}" for c in charts], captions=captions,
+        step=st.session_state[key], seen=seen, steps=steps, charts=[f"st-key-{c}" for c in charts], captions=captions,
         filename=filename, present=presenting(), width=now["width"], height=now["height"],
         text=dict(first=_("First"), back=_("Back"), next=_("Next"), last=_("Last"), play=_("play"),
                   pause=_("pause"), step=_("Step"), now=_("Step {step} of {last}"),

@@ -140,19 +140,20 @@ def _strategy_settings(page: str, strategy: str, cols) -> dict:
     params: dict = {}
     if strategy == "beam":
         valid(k(page, Q_BEAM), range(1, 11), 4)
-        params["beam"] = cols[1].slider(_("Beam size k"), 1, 10, key=k(page, Q_BEAM))
+        params["beam"] = cols[0].slider(_("Beam size k"), 1, 10, key=k(page, Q_BEAM))
     elif strategy == "sample":
         default(k(page, Q_TEMPERATURE), 1.0)
         default(k(page, Q_TOP_K), 0)
         default(k(page, Q_SEED), 0)
-        params["temperature"] = cols[1].slider(_("Temperature"), 0.1, 3.0, step=0.1, key=k(page, Q_TEMPERATURE),
+        params["temperature"] = cols[0].slider(_("Temperature"), 0.1, 3.0, step=0.1, key=k(page, Q_TEMPERATURE),
                                                help=_("Below 1 sharpens the distribution, above 1 flattens it."))
-        params["top_k"] = cols[2].number_input(_("Top-k (0 = all)"), 0, 1000, step=1, key=k(page, Q_TOP_K))
-        params["seed"] = cols[3].number_input(_("Seed"), 0, 2**31 - 1, step=1, key=k(page, Q_SEED),
+        params["top_k"] = cols[1].number_input(_("Top-k (0 = all)"), 0, 1000, step=1, key=k(page, Q_TOP_K))
+        params["seed"] = cols[2].number_input(_("Seed"), 0, 2**31 - 1, step=1, key=k(page, Q_SEED),
                                               help=_("Same seed, same sample."))
     elif strategy == "forced":
         default(k(page, Q_TARGET), "")
-        params["target"] = cols[1].text_input(_("Target to force"), key=k(page, Q_TARGET), max_chars=MAX_TEXT,
+        cols = st.columns([5, 3])
+        params["target"] = cols[0].text_input(_("Target to force"), key=k(page, Q_TARGET), max_chars=MAX_TEXT,
                                               help=_("Teacher forcing: the model is fed this reference and we "
                                                      "watch where it looks while producing it."))
     return params
@@ -161,12 +162,13 @@ def _strategy_settings(page: str, strategy: str, cols) -> dict:
 def strategy_picker(page: str, task: str, name: str) -> tuple[str, dict]:
     """Strategy and its settings -> (strategy, keyword arguments for seq2seq.decode)."""
     valid(k(page, STRATEGY), STRATEGIES, "greedy")
-    cols = st.columns([8 if presenting() else 6, 3, 2, 2])  # room for the four names, "Forced target" last
-    with cols[0]:
-        strategy = st.segmented_control(_("Decoding strategy"), STRATEGIES, key=k(page, STRATEGY), required=True,
-                                        format_func=lambda s: label(STRATEGY_LABELS, s), on_change=_strategy_changed,
-                                        args=(page, task, name))
+    # the four names on a row of their own, as wide as they need (never cut off by a column);
+    # the strategy's settings under them
+    strategy = st.segmented_control(_("Decoding strategy"), STRATEGIES, key=k(page, STRATEGY), required=True,
+                                    format_func=lambda s: label(STRATEGY_LABELS, s), on_change=_strategy_changed,
+                                    args=(page, task, name), width="content")
     _target_follows_text(page, task, name, strategy)
+    cols = st.columns([3, 2, 2]) if strategy in ("beam", "sample") else None
     return strategy, _strategy_settings(page, strategy, cols)
 
 
@@ -297,8 +299,9 @@ def branch_result(page: str, dec: session.Decoded):
     with st.container(border=True, key=f"branch-{page}"):
         st.markdown(_("**What-if branch** ({edits})").format(edits=what))
         c1, c2 = st.columns(2)
-        c1.markdown(_("Original") + f"  \n**{md(dec.original.output) or _('(empty)')}**")
-        c2.markdown(_("This branch") + f"  \n:orange-background[**{md(dec.trace.output) or _('(empty)')}**]")
+        c1.markdown(_("Original  \n**{output}**").format(output=md(dec.original.output) or _("(empty)")))
+        c2.markdown(_("This branch  \n:orange-background[**{output}**]").format(
+            output=md(dec.trace.output) or _("(empty)")))
         with st.container(horizontal=True, gap="small"):
             st.button(_("Undo last what-if"), key=button(page, "undo"), on_click=session.undo_edit,
                       args=(page, False), icon=":material/undo:")

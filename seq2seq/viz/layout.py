@@ -218,14 +218,14 @@ class Layout:
         if context:  # c0 … c255: a round step, and room between labels (the hover names every column)
             every = next((n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256) if n * cx >= sz.font + 8), S)
         rotated = self.rotates(cols[::every], cx * every)
-        strip_h = 0 if context else round(70 * sz.cell)
+        strip_h = 0 if context else round((50 if self.present else 70) * sz.cell)
         xlab = self.label_px(cols[::every], rotated)
         topk_h = round(30 * sz.cell) * k + 20 if k else 0
         under = topk_h + 50 if below else 0
         plot_w = S * cx + cbar_w + (gap + topk_w if k and not below else 0)
-        top = round(62 * sz.cell)  # the two-line title: the step, the output so far
+        top = round(62 * sz.cell) + 12  # the two-line title: the step, the output so far
         bottom = int(2.2 * sz.font) + 10 if below else 20  # the top-k panel's % labels sit under it
-        least = sz.font + 8  # a row never flatter than its label
+        least = sz.font + 6  # a row never flatter than its label
         cy = self.cell(T) if context else cx  # square cells, as tall as they are wide
         if max_height:
             fit = (max_height - top - bottom - xlab - strip_h - under) // max(T, 1)

@@ -159,7 +159,7 @@ def _layout(v: _View, step: int, title: str | None) -> dict:
         font=dict(size=sz.font), plot_bgcolor="white", bargap=0.15, hovermode="closest",
         hoverlabel=dict(font=dict(size=sz.font)),
         title=dict(text=title if title is not None else step_title(v.trace, step, present=v.present), x=0,
-                   xref="paper", yref="container", y=1 - 12 / box.height, yanchor="top",
+                   xref="paper", yref="container", y=1 - (sz.title + 10) / box.height, yanchor="top",
                    font=dict(size=sz.title, weight="bold")),  # Streamlit bolds a title; frames too
         xaxis=dict(domain=[0, box.hx], range=[-0.5, S - 0.5], tickmode="array", tickvals=list(range(0, S, box.every)),
                    ticktext=v.cols[::box.every], tickangle=-90 if box.rotated else 0, showgrid=False,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from ..tokenize import labels
+from ..subword import display
 
 ATTN_SCALE = "Blues"
 STATE_SCALE = "RdBu"
@@ -71,10 +71,12 @@ def esc(text) -> str:
 
 
 def axis_labels(tokens, unknown=None, marks=()) -> list[str]:
-    """Escaped position-unique labels; unknown tokens in red with a '?', `marks`
-    (step indices) with a pencil (what-if edits)."""
+    """Escaped tick labels, the tokens as written (subword pieces as "power ##ful"); unknown
+    tokens in red with a '?', `marks` (step indices) with a pencil (what-if edits). No
+    position suffix: every axis places its cells by number (tickvals), so a repeated token
+    is never merged, and the hover names the cell under the pointer."""
     out = []
-    for i, lab in enumerate(labels(list(tokens))):
+    for i, lab in enumerate("␣" if t == " " else t for t in display(list(tokens))):
         lab = esc(lab)
         if i in marks:
             lab = f"✎ {lab}"

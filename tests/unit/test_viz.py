@@ -28,13 +28,17 @@ def _heat(fig):
     return next(t for t in fig.data if t.type == "heatmap")
 
 
-def test_labels_are_unique_and_escaped(traces):
-    fig = viz.step_figure(traces["transformer"], cross_matrix(traces["transformer"]), step=2)
+def test_labels_are_the_tokens_escaped_and_placed_by_number(traces):
+    tr = traces["transformer"]
+    fig = viz.step_figure(tr, cross_matrix(tr), step=2)
     ticks = list(fig.layout.xaxis.ticktext)
-    assert len(ticks) == len(traces["transformer"].src_tokens)
-    assert len(set(ticks)) == len(ticks)  # 'd', 'a', 'y', ' ' repeat in the source
-    assert ticks[-1] == "&lt;/s&gt; ·21"  # Plotly would read a raw "</s>" as a tag
-    assert len(set(fig.layout.yaxis.ticktext)) == traces["transformer"].steps
+    assert len(ticks) == len(tr.src_tokens)
+    assert ticks[-1] == "&lt;/s&gt;"  # Plotly would read a raw "</s>" as a tag; no "·21" suffix
+    assert not any("·" in t for t in ticks + list(fig.layout.yaxis.ticktext))
+    # repeated tokens ('d', 'a', 'y', ' ' in the source) stay apart: cells are placed by number
+    assert len(set(ticks)) < len(ticks)
+    assert list(fig.layout.xaxis.tickvals) == list(range(len(ticks)))
+    assert list(_heat(fig).x) == list(range(len(ticks)))
 
 
 def test_step_figure_shapes_and_frames(traces):
@@ -44,19 +48,11 @@ def test_step_figure_shapes_and_frames(traces):
     assert np.asarray(_heat(fig).z).shape == (tr.steps, len(tr.src_tokens))
     assert len(fig.frames) == tr.steps
     assert [f.name for f in fig.frames] == [str(t) for t in range(tr.steps)]
-    slider = fig.layout.sliders[0]
-    assert slider.active == 3
-    assert all(s.args[1]["frame"]["redraw"] for s in slider.steps)  # heatmaps need redraw in Streamlit
-    play = fig.layout.updatemenus[0].buttons[0]
-    assert play.method == "animate" and play.args[1]["frame"]["redraw"]
-    # ▶ play goes on from the step the chart opened on, not from step 0
-    assert list(play.args[0]) == [str(t) for t in range(3, tr.steps)]
+    # one step control per page (ui/stage.py), none in the figure or its exports
+    assert not fig.layout.sliders and not fig.layout.updatemenus
     # the frames' titles keep the initial title's font
     assert all(f.layout.title.font == fig.layout.title.font for f in fig.frames)
     assert fig.layout.title.font.weight == "bold"  # as Streamlit shows the first title, so every frame's
-    # the buttons leave the slider free: the slider starts right of their width in pixels
-    plot_w = fig.layout.width - fig.layout.margin.l - fig.layout.margin.r
-    assert slider.x * plot_w >= 120
 
 
 def test_highlighted_row_and_veil(traces):
@@ -88,7 +84,7 @@ def test_hover_names_the_pair_and_the_exact_weight(traces):
     text = _heat(fig).text
     cell = text[2][13]  # output step 2, source position 13 ('M')
     assert f"{m[2, 13]:.4f}" in cell
-    assert "M ·13" in cell and cell.startswith(f"output {viz.esc(tr.tgt_tokens[2])} ·2")
+    assert "← source M<br>" in cell and cell.startswith(f"output {viz.esc(tr.tgt_tokens[2])} ←")
     assert "%{text}" in _heat(fig).hovertemplate
     assert _heat(fig).colorbar.title.text  # a colour bar with a title
 
@@ -107,8 +103,6 @@ def test_show_step_matches_a_fresh_figure(traces):
     m = cross_matrix(tr)
     moved = viz.show_step(viz.step_figure(tr, m, step=0), 5)
     fresh = viz.step_figure(tr, m, step=5)
-    assert moved.layout.sliders[0].active == 5
-    assert moved.layout.updatemenus[0].buttons[0].args[0] == fresh.layout.updatemenus[0].buttons[0].args[0]
     assert moved.layout.shapes == fresh.layout.shapes
     assert moved.layout.title.text == fresh.layout.title.text
     assert list(moved.data[1].y) == pytest.approx(list(fresh.data[1].y))
@@ -171,7 +165,7 @@ def test_gold_markers_and_unknown_tokens():
 def test_user_text_is_escaped():
     fig = viz.attention_figure(np.ones((1, 2)) / 2, ["<b>x</b>"], ["<i>", "</s>"])
     assert "<b>" not in "".join(fig.layout.yaxis.ticktext)
-    assert fig.layout.xaxis.ticktext[0] == "&lt;i&gt; ·0"
+    assert fig.layout.xaxis.ticktext[0] == "&lt;i&gt;"
 
 
 def test_export_config_offers_png_and_svg():

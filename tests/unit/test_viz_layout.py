@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 
 from seq2seq import viz
-from seq2seq.viz.layout import DEFAULT_WIDTH, MIN_CELL, Layout, cell_size, text_width
+from seq2seq.viz.layout import DEFAULT_WIDTH, MAX_CELL, MIN_CELL, Layout, cell_size, text_width
 from seq2seq.viz.style import axis_labels
 
 
@@ -51,7 +51,26 @@ def test_topk_panel_moves_under_the_chart_when_the_page_is_narrow():
     wide, narrow = Layout(2000).step(rows, cols, k=5), Layout(700).step(rows, cols, k=5)
     assert not wide.below and wide.under == 0
     assert narrow.below and narrow.under > 0 and narrow.topk_domains()[1][0] == 0
-    assert narrow.plot_h > wide.plot_h  # the panel's height went under the strip
+    assert narrow.under >= narrow.topk_h  # the panel's height went under the strip
+    assert narrow.plot_h == narrow.heat_h + narrow.xlab + narrow.strip_h + narrow.under
+
+
+def test_cells_grow_to_fill_the_column_up_to_a_readable_maximum():
+    rows, cols = tokens(10, "t"), tokens(10)
+    small, big = Layout(900).step(rows, cols, k=5), Layout(1800).step(rows, cols, k=5)
+    assert big.cx > small.cx and big.cx == MAX_CELL[False]  # a wide screen: bigger cells, never huge
+    present = Layout(1220, present=True).step(rows, cols, k=5)
+    assert present.heat_w >= 0.55 * 1220  # a 10 x 10 decode fills the projector's column
+    assert not present.rotated  # labels that fit stay horizontal
+
+
+def test_rows_flatten_to_fit_the_height_but_stay_a_line_of_text():
+    rows, cols = tokens(10, "t"), tokens(10)
+    free = Layout(1220, present=True).step(rows, cols, k=5)
+    fit = Layout(1220, present=True).step(rows, cols, k=5, max_height=560)
+    assert free.cy == free.cx and fit.height <= 560 < free.height and fit.cy < fit.cx
+    tight = Layout(1220, present=True).step(tokens(60, "t"), cols, k=5, max_height=520)
+    assert tight.cy == Layout(present=True).sz.font + 6  # too many rows to fit: they keep a readable height
 
 
 def test_the_plain_lstm_context_may_use_thin_columns_with_round_label_steps():

@@ -40,7 +40,10 @@ function applyTo(gd, t, filename) {
   const i = Math.max(0, Math.min(t, frames.length - 1));
   const f = frames[i];
   const ctx = gd._context && gd._context.toImageButtonOptions;
-  if (ctx && filename) ctx.filename = `${filename}${i}`;  // the camera's export names the step it shows
+  if (ctx) {  // the camera's export names the step it shows: "<the chart's own name>-<step>"
+    if (gd.__alBase === undefined) gd.__alBase = ctx.filename || filename || "chart";
+    ctx.filename = `${gd.__alBase}-${i}`;
+  }
   gd.__alStep = f.name;
   gd.__alSettled = false;
   let fast = true;
