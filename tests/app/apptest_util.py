@@ -29,6 +29,15 @@ def ok(at: AppTest):
     assert "Traceback" not in json.dumps([str(e.proto) for e in at.main])
 
 
+def step_to(at: AppTest, t: int, page: str = "step") -> AppTest:
+    """What the step control does once the browser has moved to step t: Python's step is t
+    (ui/stage.py; the control itself runs in the browser, see tests/browser)."""
+    at.session_state[f"v.{page}.step"] = t
+    at.run()
+    ok(at)
+    return at
+
+
 def charts(at):
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 

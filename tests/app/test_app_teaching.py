@@ -74,9 +74,9 @@ def test_self_attention_grid_and_the_enlarged_head(tiny_checkpoints):
     panels = heatmaps(fig)
     assert len(panels) == L * H  # one figure, a panel per head of every layer
     assert fig["layout"]["coloraxis"]["cmin"] == 0
-    labels = seq2seq.labels(tr.src_tokens)
+    labels = seq2seq.viz.axis_labels(tr.src_tokens)
     bottom = fig["layout"][f"xaxis{L * H}"]
-    assert bottom["showticklabels"] and bottom["ticktext"][0] == "a ·0"
+    assert bottom["showticklabels"] and bottom["ticktext"][0] == "a"
     assert fig["layout"]["yaxis"]["ticktext"][:2] == labels[:2]
     for n, panel in enumerate(panels):
         np.testing.assert_allclose(arr(panel["z"]), tr.enc_self_weights[n // H, n % H], atol=1e-6)
@@ -84,7 +84,7 @@ def test_self_attention_grid_and_the_enlarged_head(tiny_checkpoints):
     big = enlarged(at)
     assert "layer 2 · mean over heads" in big["layout"]["title"]["text"]
     np.testing.assert_allclose(arr(big["data"][0]["z"]), tr.enc_self_weights[-1].mean(0), atol=1e-6)
-    assert "query a ·0 ← key a ·0" in big["data"][0]["text"][0][0]  # hover: the token pair and the weight
+    assert "query a ← key a" in big["data"][0]["text"][0][0]  # hover: the token pair and the weight
     assert "weight α = " in big["data"][0]["text"][0][0]
 
     at.selectbox(key=k("layer")).set_value(1).run()
@@ -116,7 +116,7 @@ def test_decoder_self_attention_draws_the_mask(tiny_checkpoints):
     assert any(t.get("name", "").startswith("masked") for t in fig["data"] if t["type"] == "scatter")  # legend
     big = enlarged(at)
     assert (np.isfinite(arr(heatmaps(big, "masked")[0]["z"])) == masked).all()
-    assert big["layout"]["yaxis"]["ticktext"][0] == "&lt;s&gt; ·0"  # the decoder inputs, escaped
+    assert big["layout"]["yaxis"]["ticktext"][0] == "&lt;s&gt;"  # the decoder inputs, escaped
     assert big["layout"]["shapes"][0]["y0"] == 0.5  # step 1 outlined
     assert "Grey cells are **masked**" in texts(at)
 
@@ -126,7 +126,7 @@ def test_cross_attention_grid(tiny_checkpoints):
     ok(at)
     tr = trace_of(tiny_checkpoints, "reverse-transformer", "abc")
     fig = grid(at)
-    assert fig["layout"]["yaxis"]["ticktext"][0] == seq2seq.labels(tr.tgt_tokens)[0]
+    assert fig["layout"]["yaxis"]["ticktext"][0] == seq2seq.viz.axis_labels(tr.tgt_tokens)[0]
     np.testing.assert_allclose(arr(heatmaps(fig)[1]["z"]), tr.cross_weights[:, 0, 1], atol=1e-6)
     assert not heatmaps(fig, "masked")
 

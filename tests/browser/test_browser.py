@@ -41,8 +41,8 @@ CJK = re.compile(r"[\u3400-\u9fff]")
 
 DATE = "9 May 2018"
 DATE_OUT = "2018-05-09"
-DATE_ROWS = ["2 ·0", "0 ·1", "1 ·2", "8 ·3", "- ·4", "0 ·5", "5 ·6", "- ·7", "0 ·8", "9 ·9", "</s> ·10"]
-DATE_COLS = ["9 ·0", "␣ ·1", "M ·2", "a ·3", "y ·4", "␣ ·5", "2 ·6", "0 ·7", "1 ·8", "8 ·9", "</s> ·10"]
+DATE_ROWS = ["2", "0", "1", "8", "-", "0", "5", "-", "0", "9", "</s>"]
+DATE_COLS = ["9", "␣", "M", "a", "y", "␣", "2", "0", "1", "8", "</s>"]
 ARCHS = ("lstm", "lstm-attn", "transformer")
 ALL_MODELS = [f"{task}-{arch}" for task in ("en-zh", "dates", "reverse") for arch in ARCHS]
 EXAMPLE = {"en-zh": "I like tea.", "dates": "Tuesday, 9 May 2018", "reverse": "attention"}
@@ -163,18 +163,18 @@ VIEW_JS = """(g, hl) => {
   const mid = r => (r.top + r.bottom) / 2;
   // the outlined row: the step the chart shows
   const box = [...g.querySelectorAll('.shapelayer path')].find(p => p.style.stroke === hl);
-  let row = null;
+  let row = null, rowIndex = null;
   if (box) {
     const r = box.getBoundingClientRect();
-    for (const t of g.querySelectorAll('.ytick text')) {
-      if (Math.abs(mid(t.getBoundingClientRect()) - mid(r)) < r.height / 2) row = t.textContent;
-    }
+    [...g.querySelectorAll('.ytick text')].forEach((t, i) => {
+      if (Math.abs(mid(t.getBoundingClientRect()) - mid(r)) < r.height / 2) { row = t.textContent; rowIndex = i; }
+    });
   }
   // the highlighted bar of the top-k panel: the chosen token
   const bar = [...g.querySelectorAll('.barlayer .point')].find(p => p.querySelector('path')?.style.fill === hl);
   const title = text(g.querySelector('.gtitle'));
   const step = title && /step (\\d+)/.exec(title);
-  return {row, title, step: step ? Number(step[1]) : null,
+  return {row, rowIndex, title, step: step ? Number(step[1]) : null,
           bar: bar ? text(bar.querySelector('.bartext')) : null,
           rows: [...g.querySelectorAll('.ytick text')].map(text),
           cols: [...g.querySelectorAll('.xtick text')].map(text)};
@@ -204,9 +204,8 @@ def until(read, check, timeout: float = TIMEOUT / 1000, what: str = ""):
 def shows_step(g, t: int, row: str | None = None, timeout: float = TIMEOUT / 1000) -> dict:
     """Wait until the chart shows step t (title and outlined row, whose label is `row` if given)."""
 
-    def ok(v):
-        shown = v["row"] or ""
-        return v["step"] == t and shown.endswith(f"·{t}") and (row is None or shown == row)
+    def ok(v):  # the title names step t and the outline sits on row t (every row has a label here)
+        return v["step"] == t and v["rowIndex"] == t and (row is None or v["row"] == row)
 
     return until(lambda: view(g), ok, timeout, f"chart at step {t}" + (f" (row {row!r})" if row else ""))
 
@@ -221,7 +220,13 @@ def button(page, key: str):
 
 
 def step_slider_value(page, page_name: str = "step"):
-    return page.locator(f'.st-key-v-{page_name}-step [data-testid="stSliderThumbValue"]')
+    """The step control's slider (ui/stage.py; its value is the step shown)."""
+    return page.locator(f".st-key-stepper-{page_name} .al-slider")
+
+
+def step_button(page, which: str, page_name: str = "step"):
+    """A button of the step control: first, back, next, last or play."""
+    return page.locator(f".st-key-stepper-{page_name} .al-{which}")
 
 
 def type_text(page, text: str):
@@ -230,24 +235,15 @@ def type_text(page, text: str):
     act(page, lambda: (box.fill(text), box.press("Enter")))
 
 
-SLIDER_LABELS_JS = """g => [...g.querySelectorAll('.slider-label-group')].map(e => {
-  const r = e.getBoundingClientRect(); return [Number(e.textContent), r.left + r.width / 2]; })"""
-
-
-def click_chart_slider(g, t: int):
-    """Click the chart's own slider at step t, where a user would. Steps are evenly spaced; Plotly
-    writes only some of the labels when they crowd, so the x comes from the first and last label."""
-    g.locator(".slider-container").scroll_into_view_if_needed()
-    labels = sorted(g.evaluate(SLIDER_LABELS_JS))
-    (i0, x0), (i1, x1) = labels[0], labels[-1]
-    rail = g.locator(".slider-rail-touch-rect").bounding_box()
-    g.page.mouse.click(x0 + (x1 - x0) * (t - i0) / (i1 - i0), rail["y"] + rail["height"] / 2)
+def click_chart_slider(g, t: int, page_name: str = "step"):
+    """Move the step control's slider to step t, as a user dragging it would."""
+    step_slider_value(g.page, page_name).fill(str(t))
 
 
 def play_steps(g, until_step: int, timeout: float = 60) -> list[int]:
     """Click ▶ play; the steps the chart title goes through, until `until_step` is shown."""
     seen = [view(g)["step"]]
-    g.locator(".updatemenu-button").filter(has_text="play").click()
+    step_button(g.page, "play").click()
     end = time.monotonic() + timeout
     while seen[-1] != until_step and time.monotonic() < end:
         s = view(g)["step"]
@@ -295,7 +291,7 @@ def test_home_link_opens_the_step_page(page, server):
     expect(page.get_by_role("heading", name="Step through decoding")).to_be_visible()
     expect(page.get_by_label("Input", exact=True)).to_have_value("Wednesday, 9 May 2018")
     expect(page).to_have_url(re.compile(r"/step\?.*model=dates-lstm-attn"))
-    v = shows_step(chart(page), 0, "2 ·0")
+    v = shows_step(chart(page), 0, "2")
     assert v["rows"] == DATE_ROWS
     no_error(page)
 
@@ -310,7 +306,7 @@ def test_navigation_keeps_each_page_as_left(page, server):
     no_error(page)
     act(page, page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Step through decoding").click)
     expect(page.get_by_label("Input", exact=True)).to_have_value("20.07.1969")
-    assert view(chart(page))["rows"][:4] == ["1 ·0", "9 ·1", "6 ·2", "9 ·3"]
+    assert view(chart(page))["rows"][:4] == ["1", "9", "6", "9"]
     act(page, page.locator('[data-testid="stSidebarNavLink"]').filter(has_text="Home").click)
     expect(page.get_by_role("heading", name="Attention Lab", exact=True)).to_be_visible()
     no_error(page)
@@ -324,29 +320,29 @@ def test_step_type_decode_and_step_with_buttons(page, server):
     expect(page).to_have_url(re.compile(r"text=9\+May\+2018"))
     expect(page.get_by_text(f"output: {DATE_OUT}")).to_be_visible()
     g = chart(page)
-    v = shows_step(g, 0, "2 ·0")
+    v = shows_step(g, 0, "2")
     assert v["rows"] == DATE_ROWS and v["cols"] == DATE_COLS
     assert v["bar"].startswith("2 ") and "wrote 2" in v["title"]
     expect(metric(page, "Chosen token")).to_have_text("2")
 
     for t in (1, 2, 3):
-        act(page, button(page, "b.step.next").click)
-        expect(step_slider_value(page)).to_have_text(str(t))
+        step_button(page, "next").click()
+        expect(step_slider_value(page)).to_have_value(str(t))
     expect(metric(page, "Chosen token")).to_have_text("8")
     expect(page.get_by_text("Step 3 — output so far: 2 0 1 8")).to_be_visible()
     expect(page).to_have_url(re.compile(r"step=3"))
-    v = shows_step(g, 3, "8 ·3")
+    v = shows_step(g, 3, "8")
     assert v["bar"].startswith("8 ") and "wrote 8" in v["title"]
 
-    act(page, button(page, "b.step.previous").click)
+    step_button(page, "back").click()
     expect(metric(page, "Chosen token")).to_have_text("1")
-    shows_step(g, 2, "1 ·2")
-    act(page, button(page, "b.step.last").click)
+    shows_step(g, 2, "1")
+    step_button(page, "last").click()
     expect(metric(page, "Chosen token")).to_have_text("</s>")
-    assert shows_step(g, 10, "</s> ·10")["bar"].startswith("</s> ")
-    act(page, button(page, "b.step.first").click)
-    expect(step_slider_value(page)).to_have_text("0")
-    shows_step(g, 0, "2 ·0")
+    assert shows_step(g, 10, "</s>")["bar"].startswith("</s> ")
+    step_button(page, "first").click()
+    expect(step_slider_value(page)).to_have_value("0")
+    shows_step(g, 0, "2")
     expect(page).to_have_url(re.compile(r"step=0"))
     no_error(page)
 
@@ -354,21 +350,21 @@ def test_step_type_decode_and_step_with_buttons(page, server):
 def test_step_in_chart_slider_and_play(page, server):
     open_page(page, server, "/step?model=dates-lstm-attn&text=9+May+2018&step=0")
     g = chart(page)
-    shows_step(g, 0, "2 ·0")
+    shows_step(g, 0, "2")
 
     click_chart_slider(g, 5)
-    v = shows_step(g, 5, "0 ·5", timeout=10)
+    v = shows_step(g, 5, "0", timeout=10)
     assert v["bar"].startswith("0 ") and "wrote 0" in v["title"] and "output so far: 2 0 1 8 - 0" in v["title"]
-    # in-browser stepping: Python (and so the metric and the link) stays on the step it rendered
-    expect(metric(page, "Chosen token")).to_have_text("2")
-    assert "step=0" in page.url
+    # stepping happens in the browser, and Python follows: the metric and the link say step 5
+    expect(metric(page, "Chosen token")).to_have_text("0")
+    expect(page).to_have_url(re.compile(r"step=5"))
 
     click_chart_slider(g, 2)
-    shows_step(g, 2, "1 ·2", timeout=10)
+    shows_step(g, 2, "1", timeout=10)
 
     seen = play_steps(g, 10)  # ▶ play goes on from the step shown, one frame per step
     assert seen == list(range(2, 11)), seen
-    v = shows_step(g, 10, "</s> ·10", timeout=5)
+    v = shows_step(g, 10, "</s>", timeout=5)
     assert v["bar"].startswith("</s> ")
     no_error(page)
 
@@ -376,25 +372,9 @@ def test_step_in_chart_slider_and_play(page, server):
 def test_play_starts_from_the_step_the_chart_opened_on(page, server):
     open_page(page, server, "/step?model=dates-lstm-attn&text=9+May+2018&step=5")
     g = chart(page)
-    shows_step(g, 5, "0 ·5")
+    shows_step(g, 5, "0")
     seen = play_steps(g, 10)
     assert seen == list(range(5, 11)), seen
-
-
-OVERLAP_JS = """g => {
-  const box = e => e.getBoundingClientRect();
-  const hit = (a, b) => a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
-  const targets = [g.querySelector('.slider-grip-rect'), g.querySelector('.slider-label-group')];
-  return [...g.querySelectorAll('.updatemenu-button')].flatMap(
-    b => targets.filter(t => hit(box(b), box(t))).map(t => b.textContent + ' covers ' + t.getAttribute('class')));
-}"""
-
-
-def test_chart_play_buttons_leave_the_slider_free(page, server):
-    open_page(page, server, "/step?model=dates-lstm-attn&text=9+May+2018&step=0")
-    g = chart(page)
-    shows_step(g, 0)
-    assert g.evaluate(OVERLAP_JS) == []
 
 
 def test_reload_restores_the_view(page, server):
@@ -402,27 +382,27 @@ def test_reload_restores_the_view(page, server):
 
     def restored(t: int, token: str, row: str):
         expect(page.get_by_label("Input", exact=True)).to_have_value(DATE)
-        expect(step_slider_value(page)).to_have_text(str(t))
+        expect(step_slider_value(page)).to_have_value(str(t))
         expect(metric(page, "Chosen token")).to_have_text(token)
         expect(page.locator('[data-testid="stMarkdownContainer"]').filter(
             has_text=re.compile(rf"^Step {t} — output so far"))).to_be_visible()
         shows_step(chart(page), t, row)
         expect(page.get_by_role("radio", name="LSTM + attention")).to_be_checked()
 
-    restored(3, "8", "8 ·3")
-    act(page, button(page, "b.step.next").click)
+    restored(3, "8", "8")
+    step_button(page, "next").click()
     expect(page).to_have_url(re.compile(r"step=4"))
     link = page.url
     page.reload()
     settle(page)
-    restored(4, "-", "- ·4")
+    restored(4, "-", "-")
     # the link in a new tab (a new session) opens the same view
     other = page.context.new_page()
     try:
         other.goto(link)
         settle(other)
         expect(metric(other, "Chosen token")).to_have_text("-")
-        shows_step(chart(other), 4, "- ·4")
+        shows_step(chart(other), 4, "-")
     finally:
         other.close()
     no_error(page)
@@ -471,8 +451,8 @@ def test_dates_lstm_attn_normalises_a_date(page, server):
     open_page(page, server, "/step?model=dates-lstm-attn&text=Tuesday,+9+May+2018&gold=1")
     expect(page.get_by_text(f"output: {DATE_OUT}")).to_be_visible()
     g = chart(page)
-    v = shows_step(g, 0, "2 ·0")
-    assert v["cols"][:3] == ["T ·0", "u ·1", "e ·2"] and v["rows"] == DATE_ROWS
+    v = shows_step(g, 0, "2")
+    assert v["cols"][:3] == ["T", "u", "e"] and v["rows"] == DATE_ROWS
     expect(g.locator(".legendtext").filter(has_text="true alignment")).to_have_count(1)
     expect(page.get_by_text(re.compile(r"of this view's attention falls on the true source tokens"))).to_be_visible()
 
@@ -504,7 +484,7 @@ def test_reverse_lstm_attn_reverses_a_word(page, server):
     assert "".join(r.rsplit(" ·", 1)[0] for r in v["rows"][:-1]) == "noitnetta"
     assert [c.rsplit(" ·", 1)[0] for c in v["cols"]] == list("attention") + ["</s>"]
     click_chart_slider(g, 8)
-    assert shows_step(g, 8, "a ·8", timeout=10)["bar"].startswith("a ")
+    assert shows_step(g, 8, "a", timeout=10)["bar"].startswith("a ")
 
 
 @pytest.mark.parametrize("model", ALL_MODELS)
@@ -521,7 +501,7 @@ def test_every_shipped_model_opens(page, server, model):
         expect(page.get_by_text("This model has no attention.")).to_be_visible()
         assert v["cols"][0] == "c0", v["cols"][:3]
     else:
-        assert v["cols"][-1].startswith("</s> ·"), v["cols"]
+        assert v["cols"][-1] == "&lt;/s&gt;" or v["cols"][-1] == "</s>", v["cols"]
     if arch == "transformer":
         expect(page.get_by_role("combobox", name="Layer")).to_have_value(re.compile(r"^layer \d+ of \d+$"))
     expect(alert(page, "error")).to_have_count(0)
@@ -541,15 +521,15 @@ def test_compare_page_steps_all_models_together(page, server):
         has_text=f"Output: {DATE_OUT}").first).to_be_visible()
     attn = chart(page, ".st-key-compare-fig-lstm-attn")
     plain = chart(page, ".st-key-compare-fig-lstm")
-    v = shows_step(attn, 0, "2 ·0")
+    v = shows_step(attn, 0, "2")
     assert v["cols"] == DATE_COLS
     assert view(plain)["cols"][0] == "c0"
     for t in (1, 2):
-        act(page, button(page, "b.compare.next").click)
-        expect(step_slider_value(page, "compare")).to_have_text(str(t))
+        step_button(page, "next", "compare").click()
+        expect(step_slider_value(page, "compare")).to_have_value(str(t))
     expect(page).to_have_url(re.compile(r"/compare\?.*step=2"))
-    shows_step(attn, 2, "1 ·2")
-    until(lambda: view(plain)["row"], lambda r: r is not None and r.endswith("·2"), what="plain LSTM at step 2")
+    shows_step(attn, 2, "1")
+    until(lambda: view(plain)["rowIndex"], lambda r: r == 2, what="plain LSTM at step 2")
     # quality by length: a chart where any model has metrics.json, else the "not evaluated" note
     expect(page.get_by_role("heading", name="Quality by source length (test set)")).to_be_visible()
     no_error(page)

@@ -1,0 +1,162 @@
+"""The stage, in headless Chromium: one step control that steps the chart in the browser by
+buttons, slider and keys (a presentation clicker sends PageDown / PageUp), with Python
+following; presentation mode at 1280x720 with control, heatmap and current token on one
+screen; exports named by the step they show; the what-if result beside its buttons.
+Screenshots land in tests/screenshots/stage_*.png (not tracked): look at them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.harness import missing
+
+if missing():
+    pytest.skip(missing(), allow_module_level=True)
+
+from playwright.sync_api import expect  # noqa: E402
+
+from tests.browser.test_browser import (  # noqa: E402  (the fixtures and helpers of the main browser file)
+    SHOTS,
+    chart,
+    chromium,  # noqa: F401  (a fixture)
+    metric,
+    need,
+    no_error,
+    open_page,
+    page,  # noqa: F401  (a fixture)
+    screenshot,
+    server,  # noqa: F401  (a fixture)
+    shows_step,
+    step_button,
+    step_slider_value,
+    until,
+    view,
+)
+
+pytestmark = pytest.mark.browser
+
+REVERSE = "/step?model=reverse-lstm-attn&text=abcdefghi"  # 10 x 10: 9 letters + </s>, reversed
+OUTPUT = "ihgfedcba"
+
+# Where things are on the screen, and whether any text of the page is cut off.
+GEOMETRY_JS = """() => {
+  const rect = el => { if (!el) return null; const r = el.getBoundingClientRect();
+                       return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, width: r.width}; };
+  const main = document.querySelector('[data-testid="stMainBlockContainer"]');
+  const cs = getComputedStyle(main);
+  const column = main.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+  const stage = document.querySelector('.st-key-stage-step .js-plotly-plot');
+  const host = document.querySelector('.st-key-stepper-step');
+  const shadow = [...host.querySelectorAll('*')].map(e => e.shadowRoot).find(Boolean);
+  const inStepper = sel => (shadow || host).querySelector(sel);
+  const clipped = [];
+  const buttons = [...document.querySelectorAll('button')].concat(shadow ? [...shadow.querySelectorAll('button')] : []);
+  for (const b of buttons) {
+    const r = b.getBoundingClientRect();
+    if (r.width && r.height && b.scrollWidth > b.clientWidth + 1) clipped.push(b.textContent.trim().slice(0, 30));
+  }
+  return {column, viewport: [innerWidth, innerHeight],
+          heatmap: rect(stage.querySelector('.nsewdrag[data-subplot="xy"]')),
+          buttons: ['first', 'back', 'next', 'last'].map(w => rect(inStepper('.al-' + w))),
+          token: rect(inStepper('.al-what')), tokenText: inStepper('.al-what').textContent,
+          clipped};
+}"""
+
+
+def inside(r, w, h) -> bool:
+    return r is not None and r["left"] >= 0 and r["top"] >= 0 and r["right"] <= w and r["bottom"] <= h
+
+
+def test_presentation_keys_step_the_whole_stage_on_one_projector_screen(chromium, server):  # noqa: F811
+    need("reverse-lstm-attn")
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    try:
+        open_page(tab, server, REVERSE + "&present=1")
+        g = chart(tab, ".st-key-stage-step")
+        shows_step(g, 0, "i")
+        for _ in range(3):
+            tab.keyboard.press("ArrowRight")
+        v = shows_step(g, 3, "f", timeout=5)  # the heatmap's outline and title, in the browser
+        assert v["bar"].startswith("f "), v  # the top-k bars: the chosen token highlighted
+        expect(metric(tab, "Chosen token")).to_have_text("f")  # Python follows: the metrics ...
+        expect(tab).to_have_url(re.compile(r"[?&]step=3(&|$)"))  # ... and the link
+        until(lambda: tab.evaluate("() => document.querySelector('.st-key-stage-step .js-plotly-plot')"
+                                   "._context.toImageButtonOptions.filename"),
+              lambda name: name.endswith("-step-3"), what="the camera export named by its step")
+        geo = tab.evaluate(GEOMETRY_JS)
+        w, h = geo["viewport"]
+        assert inside(geo["heatmap"], w, h), geo  # heatmap, step buttons and current token on one screen
+        assert all(inside(b, w, h) for b in geo["buttons"]), geo
+        assert inside(geo["token"], w, h) and "f" in geo["tokenText"], geo
+        assert geo["heatmap"]["width"] >= 0.55 * geo["column"], geo  # the heatmap fills the projector
+        assert geo["clipped"] == [], geo  # no button's text cut off
+        screenshot(tab, SHOTS / "stage_present_1280.png")
+        # a presentation clicker: PageDown / PageUp; Home / End jump
+        tab.keyboard.press("PageDown")
+        shows_step(g, 4, "e", timeout=5)
+        tab.keyboard.press("End")
+        shows_step(g, 9, timeout=5)
+        tab.keyboard.press("PageUp")
+        shows_step(g, 8, "a", timeout=5)
+        tab.keyboard.press("Home")
+        shows_step(g, 0, "i", timeout=5)
+        expect(metric(tab, "Chosen token")).to_have_text("i")
+        no_error(tab)
+    finally:
+        context.close()
+
+
+def test_buttons_and_slider_step_in_the_browser_and_python_follows(page, server):  # noqa: F811
+    need("reverse-lstm-attn")
+    open_page(page, server, REVERSE + "&step=2")
+    g = chart(page, ".st-key-stage-step")
+    shows_step(g, 2, "g")  # the link's step
+    expect(step_slider_value(page)).to_have_value("2")
+    step_button(page, "next").click()
+    step_button(page, "next").click()
+    shows_step(g, 4, "e", timeout=5)
+    expect(metric(page, "Chosen token")).to_have_text("e")
+    expect(page).to_have_url(re.compile(r"step=4"))
+    step_slider_value(page).fill("7")
+    shows_step(g, 7, "b", timeout=5)
+    expect(page.get_by_text("Step 7 — output so far: i h g f e d c b")).to_be_visible()
+    # the chart has no slider or play button of its own (nor has any picture exported from it)
+    assert g.locator(".slider-container, .updatemenu-button").count() == 0
+    no_error(page)
+
+
+def test_keys_are_left_to_a_text_box_being_typed_in(page, server):  # noqa: F811
+    need("reverse-lstm-attn")
+    open_page(page, server, REVERSE)
+    g = chart(page, ".st-key-stage-step")
+    shows_step(g, 0)
+    box = page.get_by_label("Input", exact=True)
+    box.click()
+    box.press("ArrowRight")
+    box.press("End")
+    page.wait_for_timeout(600)
+    assert view(g)["step"] == 0 and "step=0" in page.url
+    no_error(page)
+
+
+def test_a_what_if_shows_its_result_beside_its_buttons(page, server):  # noqa: F811
+    need("reverse-lstm-attn")
+    open_page(page, server, REVERSE + "&step=1")
+    expect(metric(page, "Chosen token")).to_have_text("h")
+    page.locator(".st-key-b-step-whatif-0 button:visible").click()
+    result = page.locator(".st-key-branch-step")
+    expect(result).to_be_visible()
+    expect(result).to_contain_text("Original")
+    expect(result).to_contain_text(OUTPUT)
+    expect(result).to_contain_text("This branch")
+    original = result.get_by_text("Original", exact=False).first.bounding_box()
+    branch = result.get_by_text("This branch", exact=False).first.bounding_box()
+    assert abs(original["y"] - branch["y"]) < 4 and branch["x"] > original["x"]  # side by side
+    whatif = page.get_by_text("What if it had written…").bounding_box()
+    box = result.bounding_box()
+    assert box["y"] - (whatif["y"] + whatif["height"]) < 200  # right under the buttons that made it
+    screenshot(page, SHOTS / "stage_whatif.png")
+    no_error(page)
