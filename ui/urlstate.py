@@ -33,6 +33,7 @@ from .keys import (
     Q_LAYER,
     Q_MODEL,
     Q_POS,
+    Q_PREFIX,
     Q_PRESENT,
     Q_SEED,
     Q_STEP,
@@ -79,6 +80,7 @@ class View:
     kind: str | None = None  # encoder | decoder | cross
     pos: int | None = None
     words: bool | None = None  # subword pieces merged into words
+    prefix: str | None = None  # compare: the same start forced in every model
     whatif: tuple[tuple[int, str], ...] = ()  # what-if edits (step, token), in order
 
     def widgets(self) -> dict:
@@ -139,7 +141,7 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
         task = one(Q_TASK)
     head = one(Q_HEAD)
     ints = {name: _int(one(name) or "", *bounds) for name, bounds in INTS.items()}
-    text, target, gold, words = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD), one(Q_WORDS)
+    text, target, gold, words, prefix = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD), one(Q_WORDS), one(Q_PREFIX)
     return View(
         model=model if task else None, task=task, arch=arch,
         archs=tuple(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS) if one(Q_ARCHS) else None,
@@ -150,6 +152,7 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
         head="mean" if head == "mean" else _int(head or "", 1, 64),
         temperature=_float(one(Q_TEMPERATURE) or "", 0.1, 3.0),
         target=None if target is None else target[:MAX_TEXT],
+        prefix=None if prefix is None else prefix[:MAX_TEXT],
         gold=None if gold is None else gold.lower() in TRUE,
         words=None if words is None else words.lower() in TRUE,
         kind=one(Q_KIND) if one(Q_KIND) in KINDS else None,
@@ -167,8 +170,8 @@ def to_query(view: View) -> dict:
         q[Q_TASK] = view.task
     if view.archs is not None:
         q[Q_ARCHS] = ",".join(view.archs)
-    for name in ("text", "strategy", "step", "beam", "temperature", "top_k", "seed", "target", "layer", "head",
-                 "kind", "pos"):
+    for name in ("text", "strategy", "step", "beam", "temperature", "top_k", "seed", "target", "prefix", "layer",
+                 "head", "kind", "pos"):
         v = getattr(view, name)
         if v is not None and v != "":
             q[name] = str(v)

@@ -13,7 +13,7 @@ import seq2seq
 from seq2seq.attention import KINDS, attention_stack, cross_matrix
 from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
 from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
-from seq2seq.i18n import N_, _
+from seq2seq.i18n import N_, _, ngettext
 from seq2seq.subword import display, has_pieces, piece_text
 
 from . import session, stage
@@ -28,6 +28,7 @@ from .keys import (
     Q_KIND,
     Q_LAYER,
     Q_POS,
+    Q_PREFIX,
     Q_SEED,
     Q_STEP,
     Q_TARGET,
@@ -307,6 +308,42 @@ def branch_result(page: str, dec: session.Decoded):
                       args=(page, False), icon=":material/undo:")
             st.button(_("Back to the original"), key=button(page, "reset"), on_click=session.undo_edit,
                       args=(page, True), icon=":material/restart_alt:")
+
+
+def prefix_picker(page: str) -> str:
+    """The compare page's what-if for every model: the same start forced in each, then each
+    decodes on by itself."""
+    default(k(page, Q_PREFIX), "")
+    return st.columns([3, 2])[0].text_input(_("Force the same start in every model"), key=k(page, Q_PREFIX),
+                                            max_chars=MAX_TEXT,
+                         placeholder=_("e.g. the first letters or characters of an output"),
+                         help=_("A what-if for all models at once: each is made to write this first, then decodes "
+                                "on by itself. Watch three architectures continue from the same prefix."))
+
+
+def with_prefix(model, params: dict, prefix: str) -> dict:
+    """The decode settings with `prefix` forced first (as the model's own tokens), where given."""
+    if not prefix.strip():
+        return params
+    return {**params, "prefix": tuple(model.tgt_tok.tokenize(prefix))}
+
+
+def verdict(trace, truth: str):
+    """A decode against the true output where the task knows it: right or wrong; and whether
+    it stopped by itself or ran into the length limit."""
+    if truth:
+        if trace.output == truth:
+            st.badge(_("right: the true output"), icon=":material/check:", color="green")
+        else:
+            st.badge(_("wrong: the true output is {truth}").format(truth=truth), icon=":material/close:",
+                     color="red")
+    if not trace.finished:
+        st.badge(_("did not stop: cut off at the length limit ({n} tokens)").format(n=trace.steps),
+                 icon=":material/block:", color="orange")
+    if any(trace.forced) and trace.strategy != "forced":
+        st.caption(ngettext("The first token was forced (the same start in every model).",
+                            "The first {n} tokens were forced (the same start in every model).",
+                            sum(trace.forced)).format(n=sum(trace.forced)))
 
 
 def dropped_notice(dec: session.Decoded):

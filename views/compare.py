@@ -26,8 +26,10 @@ with c2:
     archs = widgets.archs_picker(P, zoo, task)
 text = widgets.text_picker(P, task)
 strategy, params = widgets.strategy_picker(P, task, zoo[task][archs[0]] if archs else "")
+prefix = widgets.prefix_picker(P) if strategy != "forced" else ""
 
 runs = []  # (arch, trace or None, error or None)
+truth = ""  # the true output, where the task knows it (dates, reverse)
 if not text.strip():
     st.info(_("Type a sentence (or pick an example) to decode."))
 elif not archs:
@@ -37,11 +39,16 @@ else:
         for arch in archs:
             model, error = models.load_model(zoo[task][arch])
             trace = None
-            if model is not None:
-                trace, error = session.get_trace(model, text, strategy, params)
+            unknown = [t for t in model.tgt_tok.tokenize(prefix) if model.tgt_tok.is_unknown(t)] if model else []
+            if unknown:
+                error = _("**{model}** cannot be made to write {tokens}: not in its vocabulary.").format(
+                    model=md(zoo[task][arch]), tokens=", ".join(md(t) for t in unknown))
+            elif model is not None:
+                trace, error = session.get_trace(model, text, strategy, widgets.with_prefix(model, params, prefix))
                 error = error and _("Cannot decode with **{model}**: {error}.").format(model=md(zoo[task][arch]),
                                                                                       error=md(error))
             runs.append((arch, trace, error))
+    truth = models.known_target(task, model, text) if task in ("dates", "reverse") and model is not None else ""
 
 first = next((tr for _a, tr, _e in runs if tr is not None), None)
 if first is not None:
@@ -76,7 +83,7 @@ for col, (arch, trace, error) in zip(cols, runs):
             continue
         s = min(t, trace.steps - 1)
         st.markdown(_("**Output:** {output}").format(output=md(trace.output) or _("(empty)")))
-        widgets.stop_notice(trace)
+        widgets.verdict(trace, truth)
         line = (_("Step {step} (finished at step {last}): {output}") if t >= trace.steps
                 else _("Step {step}: {output}"))
         st.markdown(line.format(step=s, last=trace.steps - 1, output=output_line(trace, s)))
@@ -109,4 +116,4 @@ if missing:
         models=", ".join(md(n) for n in missing)))
 
 write_url(P, to_query(replace(step_view(None, text, strategy, params, t if traces else None, view, gold is not None),
-                              task=task, archs=tuple(archs), words=words)))
+                              task=task, archs=tuple(archs), words=words, prefix=prefix or None)))

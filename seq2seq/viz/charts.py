@@ -11,6 +11,8 @@ from ..i18n import N_, _
 from ..reports import METRIC_NAMES
 from .style import ARCH_COLOURS, FONT, HIGHLIGHT, esc, sized, sizes
 
+LINE_STYLES = (("solid", "circle"), ("dash", "diamond"), ("dot", "square"))  # one per model, in order
+
 
 def quality_figure(series: dict, metric: str, title: str = "", present: bool = False,
                    labels: dict | None = None) -> go.Figure:
@@ -23,15 +25,18 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
     metric = _(METRIC_NAMES[metric][0]) if metric in METRIC_NAMES else _(metric) if isinstance(metric, str) else metric
     length = _("length {length}").format(length="%{x}")
     fig = go.Figure()
-    for name, rows in series.items():
-        if not rows:
-            continue
-        buckets, values, ns = zip(*rows)
+    drawn = [name for name, rows in series.items() if rows]
+    for i, name in enumerate(drawn):
+        buckets, values, ns = zip(*series[name])
         shown = esc((labels or {}).get(name, name))
+        # lines that coincide (two models both at 100 %) never hide each other: each model its
+        # own dash and marker, later lines thinner, and its points a little to the side
+        style = LINE_STYLES[i % len(LINE_STYLES)]
         fig.add_trace(go.Scatter(
-            x=list(buckets), y=list(values), mode="lines+markers", name=shown,
-            line=dict(width=3, color=ARCH_COLOURS.get(name)),
-            marker=dict(size=9), customdata=[[n if n is not None else "?"] for n in ns],
+            x=list(buckets), y=list(values), mode="lines+markers", name=shown, xaxis="x",
+            line=dict(width=max(2, 5 - 1.5 * i), color=ARCH_COLOURS.get(name), dash=style[0]),
+            marker=dict(size=max(7, 13 - 3 * i), symbol=style[1], line=dict(width=1, color="white")),
+            customdata=[[n if n is not None else "?"] for n in ns],
             hovertemplate=f"{shown}<br>{length}<br>{esc(metric)} = %{{y:.3f}}<br>"
                           "n = %{customdata[0]}<extra></extra>"))
     fig.update_layout(
@@ -40,6 +45,7 @@ def quality_figure(series: dict, metric: str, title: str = "", present: bool = F
         height=round(380 * sz.cell), margin=dict(l=60 + 2 * (sz.font - FONT), r=20, t=50, b=60 + 3 * (sz.font - FONT)),
         plot_bgcolor="white", font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)),
         xaxis=dict(title=_("source length (bucket)"), type="category", showgrid=False),
+        scattermode="group", scattergap=0.6,  # the models' points side by side within a length bucket
         yaxis=dict(title=esc(metric), rangemode="tozero", gridcolor="#eee"),
         legend=dict(orientation="h", x=0, y=-0.25),
         showlegend=True,  # Plotly hides the legend of a single line: which model is it?

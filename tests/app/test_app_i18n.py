@@ -63,6 +63,7 @@ def _strip(text: str) -> str:
     """Text without what is no language: code spans, formulas, URLs, model names, file names,
     Streamlit's colour markup."""
     text = re.sub(r":[a-z]+(?:-[a-z]+)*\[", "[", text)  # :orange-background[...]
+    text = re.sub(r":material/[a-z_]+:", " ", text)  # an icon: :material/check:
     text = re.sub(r"<[^>]+>", " ", text)  # a chart title's <b>, <sub>, <span style=...>
     text = re.sub(r"`[^`]*`", " ", text)
     text = re.sub(r"\$[^$]*\$", " ", text)

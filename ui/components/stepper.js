@@ -113,6 +113,14 @@ function moveBars(gd, idx, d) {
   return true;
 }
 
+// Run fn once Streamlit has finished the current run of the script: a report that reruns the
+// page (the screen size) never interrupts a run half-way (whose widgets the browser may not know yet).
+function whenIdle(fn) {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (app && app.getAttribute("data-test-script-state") === "running") setTimeout(() => whenIdle(fn), 100);
+  else fn();
+}
+
 function typing(e) {
   const el = e.composedPath ? e.composedPath()[0] : e.target;
   if (!el || !el.tagName) return false;
@@ -275,9 +283,9 @@ export default function (component) {
   }
   if (S.resize) S.resize.disconnect();
   let rt = null;
-  S.resize = new ResizeObserver(() => { clearTimeout(rt); rt = setTimeout(measure, 200); });
+  S.resize = new ResizeObserver(() => { clearTimeout(rt); rt = setTimeout(() => whenIdle(measure), 200); });
   S.resize.observe(root);
-  measure();
+  whenIdle(measure);
 
   return () => {
     document.removeEventListener("keydown", S.onKey, true);
