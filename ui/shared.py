@@ -11,7 +11,7 @@ import streamlit as st
 from seq2seq.i18n import _
 
 from . import models, session, widgets
-from .keys import ARCH, SHARED, STRATEGY, URL_UNKNOWN, k
+from .keys import ARCH, Q_MODEL, SHARED, STRATEGY, TASK, URL_UNKNOWN, k
 from .models import load_model
 from .shell import hint, no_models
 from .text import STRATEGY_LABELS, label, md
@@ -109,6 +109,23 @@ def decode_view(sel: Selection) -> Selection:
         stop()
     widgets.branch_bar(SHARED, sel.dec)
     return sel
+
+
+def prefer_transformer() -> bool:
+    """A page that only the Transformer has (self-attention), opened without a model in its
+    link (from the sidebar): show the Transformer of the current task rather than a page that
+    says the LSTMs have none. A link naming an LSTM keeps it (and the page explains). True
+    when it switched."""
+    if st.query_params.get(Q_MODEL) or st.session_state.get(k(SHARED, ARCH)) == "transformer":
+        return False
+    task = st.session_state.get(k(SHARED, TASK))
+    found = models.zoo()
+    if task not in found:
+        task = next(iter(found), None)
+    if task is None or "transformer" not in found[task]:
+        return False
+    st.session_state[k(SHARED, ARCH)] = "transformer"
+    return True
 
 
 def switch_arch(arch: str):

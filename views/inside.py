@@ -6,7 +6,7 @@ import streamlit as st
 
 from seq2seq.attention import inside
 from seq2seq.i18n import N_, _
-from ui import figures, shared, shell, tables, widgets
+from ui import figures, shared, shell, stage, tables, widgets
 from ui.keys import SHARED
 from ui.text import agreement, code, filename, head_title, md
 from ui.urlstate import write_url
@@ -18,7 +18,8 @@ ENCODER_RNN = (r"\overrightarrow{h}_i = \mathrm{LSTM}(\overrightarrow{h}_{i-1},\
                r"\overleftarrow{h}_i = \mathrm{LSTM}(\overleftarrow{h}_{i+1},\,x_i)",
                r"h_i = \big[\,\overrightarrow{h}_i\,;\,\overleftarrow{h}_i\,\big]")
 DECODER_ATTN = (r"s_t = \mathrm{LSTM}(s_{t-1},\,y_{t-1})",
-                r"p(y_t) = \mathrm{softmax}\big(W_o \tanh(W_c\,[c_t ; s_t])\big)")
+                r"\tilde{s}_t = \tanh\big(W_c\,[c_t ; s_t]\big)",
+                r"p(y_t) = \mathrm{softmax}(W_o\,\tilde{s}_t)")
 SCORES = {  # the score functions of LSTMAttnConfig.score (their names: show them with _())
     "additive": (r"e_{t,i} = v^\top \tanh(W s_t + U h_i)", N_("additive (Bahdanau)")),
     "dot": (r"e_{t,i} = s_t^\top h_i", N_("dot (Luong)")),
@@ -26,7 +27,8 @@ SCORES = {  # the score functions of LSTMAttnConfig.score (their names: show the
 }
 SOFTMAX = r"\alpha_{t,i} = \frac{\exp e_{t,i}}{\sum_j \exp e_{t,j}}"
 CONTEXT = r"c_t = \sum_i \alpha_{t,i}\, h_i"
-BOTTLENECK = (r"c = \tanh\big(W_b\,[\,\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\,]\big),\quad s_0 = c",
+BOTTLENECK = (r"c = \tanh\big(W_b\,[\,\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\,]\big)",
+              r"s_0 = c",
               r"s_t = \mathrm{LSTM}\big(s_{t-1},\,[\,y_{t-1} ; c\,]\big)",
               r"p(y_t) = \mathrm{softmax}\big(W\,[\,s_t ; c\,] + b\big)")
 ENCODER_TF = (r"z = x + \mathrm{Attn}\big(\mathrm{LN}(x)\big)",
@@ -49,7 +51,7 @@ shell.hint(_("The formulas of an encoder-decoder, each next to its numbers for t
 sel = shared.shared_view()
 trace = sel.trace
 widgets.source_notices(trace)
-t = widgets.step_control(SHARED, trace.steps)
+t = widgets.step_control(SHARED, trace.steps, stage.step_captions(trace))
 src = trace.src_tokens
 out_tok, in_tok = trace.tgt_tokens[t], trace.dec_inputs[t]
 cfg = sel.model.config

@@ -5,7 +5,7 @@ self-attention and cross-attention -- every head of every layer at a glance, one
 import streamlit as st
 
 from seq2seq.i18n import _
-from ui import figures, shared, shell, widgets
+from ui import figures, shared, shell, stage, widgets
 from ui.keys import Q_STEP, SHARED, k
 from ui.text import ROLLOUT_NOTE, filename
 from ui.urlstate import write_url
@@ -15,7 +15,11 @@ shell.hint(_("In a Transformer every token looks at every other token directly: 
              "(self-attention), the decoder's at the tokens it has already written (masked self-attention) and at "
              "the source (cross-attention). Each layer has several heads, each free to look for something else."))
 
+switched = shared.prefer_transformer()  # opened from the sidebar on an LSTM: self-attention is the Transformer's
 sel = shared.shared_view(decode=False)
+if switched and sel.arch == "transformer":
+    st.caption(_("Self-attention is the Transformer's: this page shows the Transformer of the task, on the same "
+                 "input (the step page follows)."))
 if sel.arch != "transformer":
     st.info(_("**The LSTMs have no self-attention.** Their encoder reads the source one token at a time, left to "
               "right and right to left, and each state only summarises what it has read so far; the decoder "
@@ -41,7 +45,7 @@ kind = widgets.kind_picker()
 layer, head = widgets.attention_pickers(SHARED, trace, kind)
 t = None
 if kind != "encoder":
-    t = widgets.step_control(SHARED, trace.steps)
+    t = widgets.step_control(SHARED, trace.steps, stage.step_captions(trace))
     shell.hint(_("The step outlines its row in the enlarged head; the rows below it are not decoded yet."))
 
 st.subheader(_("Every head of every layer"))

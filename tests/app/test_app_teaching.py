@@ -157,6 +157,18 @@ def test_lstms_have_no_self_attention():
     assert grid(at)
 
 
+def test_the_sidebar_opens_self_attention_on_the_transformer_not_a_dead_end():
+    at = start(STEP, model="reverse-lstm-attn", text="attention")
+    ok(at)
+    at.query_params.clear()  # the sidebar's link carries no query
+    at.switch_page(SELF).run()
+    ok(at)
+    assert at.session_state[k("arch")] == "transformer" and at.session_state[k("text")] == "attention"
+    assert not any("no self-attention" in e.value for e in at.info)
+    assert grid(at)  # every head of every layer, at once
+    assert at.query_params["model"] == "reverse-transformer"
+
+
 # --- inside attention ----------------------------------------------------------------------------
 
 def test_inside_lstm_attention_numbers_are_the_traces(tiny_checkpoints):

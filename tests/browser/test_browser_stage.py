@@ -160,3 +160,22 @@ def test_a_what_if_shows_its_result_beside_its_buttons(page, server):  # noqa: F
     assert box["y"] - (whatif["y"] + whatif["height"]) < 200  # right under the buttons that made it
     screenshot(page, SHOTS / "stage_whatif.png")
     no_error(page)
+
+
+FORMULAS_CUT_JS = """() => [...document.querySelectorAll('.katex-display')]
+  .filter(d => d.getBoundingClientRect().width > 0 && d.scrollWidth > d.clientWidth + 4)
+  .map(d => d.querySelector('annotation') ? d.querySelector('annotation').textContent : d.textContent)"""
+
+
+@pytest.mark.parametrize("present", ["0", "1"])
+def test_no_formula_of_the_inside_page_is_cut_at_1280(chromium, server, present):  # noqa: F811
+    need("dates-lstm-attn")
+    context = chromium.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    try:
+        open_page(tab, server, f"/inside?model=dates-lstm-attn&text=9+May+2018&step=3&present={present}")
+        expect(tab.locator(".katex-display").first).to_be_visible()
+        assert tab.evaluate(FORMULAS_CUT_JS) == []  # e.g. p(y_t) = softmax(W_o tanh(W_c [c_t; s_t])) was
+        no_error(tab)
+    finally:
+        context.close()
