@@ -15,7 +15,7 @@ import streamlit as st
 from seq2seq import viz
 from seq2seq.attention import attention_stack, clamp_step, cross_matrix, head_matrix, rollout
 from seq2seq.checkpoint import read_metrics
-from seq2seq.i18n import _, current, ngettext
+from seq2seq.i18n import _, current, language, ngettext
 from seq2seq.reports import by_length, dev_name, training_curves
 
 from . import stage
@@ -82,6 +82,30 @@ def chart_height() -> int | None:
     if not presenting():
         return None
     return max(320, stage.screen()["height"] - STAGE_ABOVE)
+
+
+def slide_exports(page: str, fig: go.Figure, trace, step: int, name: str):
+    """Two downloads for slides, made when clicked (not on every run): the whole step-through
+    as one offline HTML file (keys and a clicker step it), and an animated GIF of the decode,
+    one frame per step."""
+    lang = current()
+
+    def html():
+        with language(lang):  # the download runs on its own thread: the session's language, passed on
+            return viz.step_html(fig, title=trace.text, step=step, lang=lang)
+
+    def gif():
+        return viz.step_gif(fig)
+
+    c1, c2, _rest = st.columns([1, 1, 1])
+    c1.download_button(_("Step-through for slides (HTML, works offline)"), data=html, file_name=f"{name}.html",
+                       mime="text/html", on_click="ignore", key=f"b.{page}.html", icon=":material/slideshow:",
+                       help=_("One file with the whole decode: open it on any laptop, no network needed, and step "
+                              "with the arrow keys or a presentation clicker."))
+    c2.download_button(_("Animated GIF (one frame per step)"), data=gif, file_name=f"{name}.gif", mime="image/gif",
+                       on_click="ignore", key=f"b.{page}.gif", icon=":material/animated_images:",
+                       help=_("The decode step by step as a looping picture, for slides that take no HTML. Takes a "
+                              "few seconds to draw."))
 
 
 def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]:

@@ -81,9 +81,9 @@ if not trace.has_attention and not present:
 what = "attention" if view else "context"
 t = widgets.step_control(P, trace.steps, stage.step_captions(trace), charts=[CHART],
                          filename=filename(trace.model, what, "step") + "-")
+stage_fig = figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t)
 with st.container(key=CHART):
-    figures.plot(figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t),
-                 filename(trace.model, what, "step"))
+    figures.plot(stage_fig, filename(trace.model, what, "step"))
 widgets.gold_caption(trace, view, gold)
 
 c1, c2 = st.columns([2, 3])
@@ -114,6 +114,7 @@ if trace.beam:
                 figures.plot(fig, filename(trace.model, "beam", i))
 
 tables.downloads(trace, view, P)
+figures.slide_exports(P, stage_fig, trace, t, filename(trace.model, "step-through"))
 st.caption(_("Model **{model}** on {device} · {steps} steps · output: {output}").format(
     model=md(trace.model), device=md(trace.device), steps=trace.steps, output=md(trace.output) or _("(empty)")))
 

@@ -8,10 +8,11 @@ Streamlit, so every figure also works in a notebook (`fig.show()`).
     attention  attention_figure (one matrix), heads_grid (every head of every layer)
     inside     one attention computation laid open: qk, softmax, context and vectors figures
     charts     quality_figure (quality by source length), training_figure (training curves)
+    export     a step-through for slides: step_html (offline, keyboard), step_gif (one frame per step)
 
 Legibility rules every heatmap follows, from 1 to 60+ tokens:
-- axes are numeric with tick text from `seq2seq.labels` (position-unique: Plotly would
-  merge two "the" categories), so repeated tokens never collapse;
+- axes are numeric (cells placed by position) with the tokens as tick text, so two "the"
+  never collapse into one category and no label needs a position suffix;
 - cells have a minimum size and the figure grows with the token count (width, height
   and margins are set in pixels, by `layout.Layout`); source labels are turned vertical
   when they crowd;
@@ -30,6 +31,7 @@ back of a room) -- larger fonts and tick labels, larger cells, the same pixel ru
 
 from .attention import attention_figure, heads_grid
 from .charts import quality_figure, training_figure
+from .export import step_gif, step_html, step_images
 from .inside import context_figure, qk_figure, softmax_figure, vectors_figure
 from .layout import DEFAULT_WIDTH, MIN_CELL, Box, Layout, cell_size
 from .step import cell_width, left_margin, show_step, step_figure, step_title
@@ -56,6 +58,6 @@ __all__ = [
     "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "FONT_FAMILY", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL",
     "PROJECTOR", "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels",
     "cell_size", "cell_width", "context_figure", "esc", "export_config", "heads_grid", "left_margin", "qk_figure",
-    "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_title", "training_figure",
-    "vectors_figure",
+    "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_gif", "step_html", "step_images",
+    "step_title", "training_figure", "vectors_figure",
 ]

@@ -179,3 +179,47 @@ def test_no_formula_of_the_inside_page_is_cut_at_1280(chromium, server, present)
         no_error(tab)
     finally:
         context.close()
+
+
+def test_the_exported_step_through_works_offline_and_the_gif_has_a_frame_per_step(chromium, server, tmp_path):  # noqa: F811
+    need("reverse-lstm-attn")
+    from PIL import Image
+
+    context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    tab = context.new_page()
+    try:
+        open_page(tab, server, REVERSE)
+        with tab.expect_download() as got:
+            tab.locator(".st-key-b-step-html button:visible").click()
+        page_file = tmp_path / "step-through.html"
+        got.value.save_as(page_file)
+        with tab.expect_download(timeout=120_000) as got:
+            tab.locator(".st-key-b-step-gif button:visible").click()
+        gif_file = tmp_path / "decode.gif"
+        got.value.save_as(gif_file)
+    finally:
+        context.close()
+    assert got.value.suggested_filename.endswith(".gif")
+    with Image.open(gif_file) as gif:
+        assert gif.n_frames == len(OUTPUT) + 1  # one per step: 9 letters and </s>
+
+    offline = chromium.new_context(viewport={"width": 1280, "height": 900}, offline=True)
+    tab = offline.new_page()
+    asked = []
+    tab.on("request", lambda r: asked.append(r.url) if not r.url.startswith(("file:", "data:", "blob:")) else None)
+    try:
+        tab.goto(page_file.as_uri())
+        g = tab.locator("#chart.js-plotly-plot")
+        expect(g.locator(".gtitle")).to_contain_text("step 0")
+        for _ in range(3):
+            tab.keyboard.press("ArrowRight")
+        expect(g.locator(".gtitle")).to_contain_text("step 3")
+        expect(g.locator(".gtitle")).to_contain_text("wrote f")
+        tab.keyboard.press("End")
+        expect(g.locator(".gtitle")).to_contain_text("step 9")
+        tab.keyboard.press("PageUp")
+        expect(g.locator(".gtitle")).to_contain_text("step 8")
+        assert asked == []  # nothing fetched from any network
+        screenshot(tab, SHOTS / "stage_export_offline.png")
+    finally:
+        offline.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -214,3 +215,20 @@ def test_long_inputs_fit_the_page(n, all_labels):
     assert (len(fig.layout.xaxis.ticktext) == S) == all_labels  # beyond ~70 tokens every n-th label
     if n > 20:
         assert fig.layout.yaxis3.domain[0] == 0  # the top-k panel moved under the chart
+
+
+# --- the step-through exported for slides (the GIF needs Chromium: tests/browser) ----------------------
+
+def test_step_html_is_self_contained_with_every_step(traces):
+    tr = traces["lstm-attn"]
+    fig = viz.step_figure(tr, cross_matrix(tr), step=0)
+    page = viz.step_html(fig, title="<b>9 May</b>", step=2)
+    assert "<script src" not in page and "http://" not in page.split("<script>", 2)[-1][:200]
+    assert "&lt;b&gt;9 May&lt;/b&gt;" in page  # the title as typed, not as HTML
+    figure = json.loads(re.search(r"const FIG = (.*);\nconst LAST", page).group(1))
+    assert len(figure["frames"]) == tr.steps
+    assert "sliders" not in figure["layout"]  # the page's own control steps it
+    assert re.search(r"let cur = 2;", page) and f"const LAST = {tr.steps - 1};" in page
+    for key in ("ArrowRight", "PageDown", "PageUp", "Home", "End"):
+        assert key in page
+    np.testing.assert_allclose(figure["frames"][3]["data"][0]["y"], cross_matrix(tr)[3], rtol=1e-6)
