@@ -9,6 +9,8 @@ at call time), so the figure cache keys every figure by the language as well (`_
 
 from __future__ import annotations
 
+import os
+
 import plotly.graph_objects as go
 import streamlit as st
 
@@ -25,6 +27,9 @@ from .shell import presenting
 from .text import ARCH_LABELS, KIND_LABELS, head_title, label
 
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
+# The benchmark's baseline (scripts/bench_stepping.py): every step through a server rerun that
+# sends the figure again, as before the step control moved charts in the browser.
+SERVER_STEPPING = os.environ.get("ATTENTION_LAB_STEPPING") == "server"
 STAGE_ABOVE = 250  # presentation mode: pixels of the window above a stepping chart (header, pickers folded, control)
 COMPARE_HEIGHT = 560  # compare: each chart at most this tall (rows flatten; a long decode never fills pages)
 SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
@@ -59,7 +64,7 @@ def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), ste
     max_width = max_width or chart_width()
     max_height = max_height if max_height is not None else chart_height()
     key = (page, *_trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
-           max_height, present)
+           max_height, present, step if SERVER_STEPPING else None)
 
     def make():
         matrix = None if matrix_view is None else cross_matrix(trace, *matrix_view)

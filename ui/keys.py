@@ -24,6 +24,7 @@ SCREEN = "_screen"  # {"width", "height"}: the main column and the window, as th
 TRACES = "_traces"  # OrderedDict trace key -> Trace, this session's decode cache
 FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
+URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
 URL_UNKNOWN = "_url_unknown."  # + page: a model the URL named that is not in the zoo (said once)
 EDITS = "_edits."  # + page: {"base": decode key or None, "edits": [(step, token), ...]} the what-if chain
 PERSIST = "v."  # prefix of value-widget keys that survive page switches

@@ -55,11 +55,14 @@ def step_captions(trace) -> list[str]:
             for tok, p in zip(toks, trace.probs)]
 
 
-def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], filename: str) -> int:
+def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], filename: str,
+            sync_ms: int | None = None) -> int:
     """The step control for the charts in the containers keyed `charts` (st.container(key=...)),
     each a figure with one frame per step; -> the step Python shows (0-based), which the
     control has moved to or which Python set (a new input, a link).
-    filename: the camera export's name without its step (the browser appends the step shown)."""
+    filename: the camera export's name without its step (the browser appends the step shown).
+    sync_ms: how long after the last step change Python is told (default: the component's 60 ms,
+    so a burst of key presses makes one rerun)."""
     key = k(page, Q_STEP)
     st.session_state[key] = clamp_step(st.session_state.get(key, 0), steps)
     ckey = component_key(page)
@@ -79,7 +82,7 @@ def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], fi
     seen = int(sent.get("n") or 0) if isinstance(sent, dict) else 0  # steps sent by the control, all applied
     _STEPPER(key=ckey, data=dict(
         step=st.session_state[key], seen=seen, steps=steps, charts=[f"st-key-{c}" for c in charts], captions=captions,
-        filename=filename, present=presenting(), width=now["width"], height=now["height"],
+        filename=filename, present=presenting(), width=now["width"], height=now["height"], sync_ms=sync_ms,
         text=dict(first=_("First"), back=_("Back"), next=_("Next"), last=_("Last"), play=_("play"),
                   pause=_("pause"), step=_("Step"), now=_("Step {step} of {last}"),
                   keys=_("Keys: ← → or PageUp / PageDown step, Home / End jump, Space plays."))),

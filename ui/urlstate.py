@@ -46,11 +46,13 @@ from .keys import (
     Q_WHATIF,
     Q_WORDS,
     URL_READ,
+    URL_WRITTEN,
     k,
 )
 from .text import ARCH_LABELS
 
 TRUE = ("1", "true", "on", "yes")
+URL_HISTORY = 8  # the URLs a page wrote last: a rerun that brings one of them is not a new link
 INTS = {Q_STEP: (0, 10_000), Q_LAYER: (1, 64), Q_BEAM: (1, 10), Q_TOP_K: (0, 1000), Q_SEED: (0, 2**31 - 1),
         Q_POS: (0, 10_000)}
 PARAMS = {"beam": Q_BEAM, "temperature": Q_TEMPERATURE, "top_k": Q_TOP_K, "seed": Q_SEED, "target": Q_TARGET}
@@ -209,8 +211,10 @@ def restore_url(page: str, zoo: Mapping):
     opened in a session, and when a link (say from the home page) brings new parameters.
     Parameters left out take their defaults, so a link reopens exactly its view."""
     now, seen = _url_now(), st.session_state.get(URL_READ + page)
-    if seen is not None and (not now or now == seen):
-        return  # our own URL from the last run, or plain navigation: the widgets lead
+    if seen is not None and (not now or now == seen or _key(now) in st.session_state.get(URL_WRITTEN + page, ())):
+        # our own URL from the last run (or one of the last few: quick reruns can each bring the URL an
+        # earlier run wrote, before the browser showed the newer one), or plain navigation: the widgets lead
+        return
     st.session_state[URL_READ + page] = now
     for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(k(page, ""))]:
         del st.session_state[key]
@@ -240,6 +244,16 @@ def write_url(page: str, query: dict):
     if current != clean or set(st.query_params.keys()) != set(clean):
         st.query_params.from_dict(clean)
     st.session_state[URL_READ + page] = _url_now()
+    written = st.session_state.setdefault(URL_WRITTEN + page, [])
+    key = _key(st.session_state[URL_READ + page])
+    if key not in written:
+        written.append(key)
+        del written[:-URL_HISTORY]
+
+
+def _key(query: dict) -> str:
+    """A view's query parameters as one comparable string."""
+    return "&".join(f"{name}={v}" for name in sorted(query) for v in query[name])
 
 
 __all__ = ["View", "keys", "parse_view", "restore_url", "step_view", "to_query", "write_url"]

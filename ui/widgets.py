@@ -187,11 +187,12 @@ def _target_follows_text(page: str, task: str, name: str, strategy: str):
 
 # --- stepping and what to look at -------------------------------------------------------------
 
-def step_control(page: str, steps: int, captions=None, charts=(), filename: str = "") -> int:
+def step_control(page: str, steps: int, captions=None, charts=(), filename: str = "", sync_ms=None) -> int:
     """The page's one step control (ui/stage.py: buttons, slider, keys, all in the browser)
     -> the step Python shows (0-based). charts: the keys of the containers whose step figures
     it moves in the browser (none: each step reruns the page, as on the teaching pages)."""
-    return stage.stepper(page, steps, charts=list(charts), captions=list(captions or []), filename=filename)
+    return stage.stepper(page, steps, charts=list(charts), captions=list(captions or []), filename=filename,
+                         sync_ms=sync_ms)
 
 
 def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) -> tuple[int, int | None]:

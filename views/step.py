@@ -79,8 +79,12 @@ if not trace.has_attention and not present:
 
 # --- the stage: the step control, the chart it moves in the browser, the step in words ------------
 what = "attention" if view else "context"
-t = widgets.step_control(P, trace.steps, stage.step_captions(trace), charts=[CHART],
-                         filename=filename(trace.model, what, "step") + "-")
+server = figures.SERVER_STEPPING  # the benchmark's baseline: every step a rerun
+t = widgets.step_control(P, trace.steps, stage.step_captions(trace), charts=[] if server else [CHART],
+                         filename=filename(trace.model, what, "step") + "-", sync_ms=0 if server else None)
+# the link first: it is how the browser (and a benchmark) learns that Python follows the step
+write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,
+                                gold is not None, dec.edits, words)))
 stage_fig = figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t)
 with st.container(key=CHART):
     figures.plot(stage_fig, filename(trace.model, what, "step"))
@@ -118,5 +122,3 @@ figures.slide_exports(P, stage_fig, trace, t, filename(trace.model, "step-throug
 st.caption(_("Model **{model}** on {device} · {steps} steps · output: {output}").format(
     model=md(trace.model), device=md(trace.device), steps=trace.steps, output=md(trace.output) or _("(empty)")))
 
-write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,
-                                gold is not None, dec.edits, words)))

@@ -41,10 +41,11 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def app_server(checkpoints: str | os.PathLike | None = None, timeout: float = 60):
-    """Run `streamlit run app.py` on a free loopback port; yield its base URL."""
+def app_server(checkpoints: str | os.PathLike | None = None, timeout: float = 60, env: dict | None = None):
+    """Run `streamlit run app.py` on a free loopback port (with `env` added to its environment);
+    yield its base URL."""
     port = free_port()
-    env = dict(os.environ)
+    env = {**os.environ, **(env or {})}
     if checkpoints:
         env["ATTENTION_LAB_CHECKPOINTS"] = str(checkpoints)
     cmd = [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py"), "--server.headless", "true",

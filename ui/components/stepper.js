@@ -11,7 +11,8 @@
 // Keys (while the page has focus, never while typing in a box): → PageDown ↓ next, ← PageUp ↑
 // back, Home first, End last, Space play / pause. A presentation clicker sends PageDown/PageUp.
 
-const SYNC_MS = 150;      // Python learns the step this long after the last step change
+const SYNC_MS = 60;       // Python learns the step this long after the last step change (a burst: one rerun)
+const SETTLE_MS = 250;   // the bars through Plotly itself this long after Python is told, once it has answered
 const PLAY_MS = 700;      // one step per this many ms while playing
 
 function chartsOf(classes) {
@@ -204,8 +205,11 @@ export default function (component) {
         S.n = (S.n || 0) + 1;
         S.sent = S.cur;
         setStateValue("step", { t: S.cur, n: S.n });
-        for (const gd of charts()) settle(gd, S.cur);
-      }, SYNC_MS);
+        // the chart's data follows once Python's run is done (its redraw would hold up that run's answer)
+        const t = S.cur;
+        setTimeout(() => whenIdle(() => { if (S.cur === t && !S.timer) for (const gd of charts()) settle(gd, t); }),
+          SETTLE_MS);
+      }, data.sync_ms ?? SYNC_MS);
     }
   }
 
