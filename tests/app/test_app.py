@@ -459,3 +459,21 @@ def test_a_forced_target_follows_a_new_input():
     assert at.session_state[k("target")] == "1969-07-21"
     at.run()
     assert at.session_state[k("target")] == "1969-07-21"
+
+
+def test_a_rerun_bringing_an_url_this_page_just_wrote_is_not_a_new_link():
+    """Quick key presses: each rerun may bring the URL an earlier run wrote, before the browser
+    showed the newer one. That is not a link to follow: the step stays where the control put it."""
+    at = start(STEP, model="reverse-lstm-attn", text="abcdef", step="1")
+    step_to(at, 2)
+    written = dict(at.query_params)
+    step_to(at, 3)
+    assert at.query_params["step"] == "3"
+    at.query_params.clear()
+    at.query_params.update(written)  # the URL of step 2, arriving late
+    at.run()
+    ok(at)
+    assert at.session_state[k("step")] == 3 and at.query_params["step"] == "3"
+    at.query_params.update(step="5")  # a link never written here: followed
+    at.run()
+    assert at.session_state[k("step")] == 5
