@@ -223,3 +223,73 @@ def test_the_exported_step_through_works_offline_and_the_gif_has_a_frame_per_ste
         screenshot(tab, SHOTS / "stage_export_offline.png")
     finally:
         offline.close()
+
+
+# Text cut off (a button narrower than its text), and charts drawn over themselves: a colour bar
+# outside its chart or over a plot area, a title wider than its chart.
+CUT_JS = """() => {
+  const bad = [];
+  const roots = [document, ...[...document.querySelectorAll('*')].map(e => e.shadowRoot).filter(Boolean)];
+  for (const root of roots)
+    for (const b of root.querySelectorAll('button, [data-testid="stWidgetLabel"] p')) {
+      const r = b.getBoundingClientRect();
+      if (!r.width || !r.height) continue;
+      if (b.scrollWidth > b.clientWidth + 1) bad.push('cut: ' + b.textContent.trim().slice(0, 30));
+      // ... or cut by a box around it that hides what overflows (a segmented control in a narrow column)
+      for (let a = b.parentElement; a && a !== document.body; a = a.parentElement) {
+        const o = getComputedStyle(a).overflowX;
+        if (o === 'visible') continue;
+        const ar = a.getBoundingClientRect();
+        if (r.right > ar.right + 1 || r.left < ar.left - 1) bad.push('cut by its box: ' + b.textContent.trim().slice(0, 30));
+        break;
+      }
+    }
+  const hit = (a, b) => a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1;
+  for (const g of document.querySelectorAll('.js-plotly-plot')) {
+    const box = g.getBoundingClientRect();
+    const plots = [...g.querySelectorAll('.nsewdrag')].map(p => p.getBoundingClientRect());
+    for (const c of g.querySelectorAll('.colorbar')) {
+      const r = c.getBoundingClientRect();
+      if (r.right > box.right + 1 || r.left < box.left - 1) bad.push('colour bar outside its chart');
+      if (plots.some(p => hit(p, r))) bad.push('colour bar over a plot area');
+    }
+    for (const t of g.querySelectorAll('.gtitle')) {
+      const r = t.getBoundingClientRect();
+      if (r.width && (r.left < box.left - 1 || r.right > box.right + 1 || r.top < box.top - 1))
+        bad.push('title cut: ' + t.textContent.slice(0, 30));
+    }
+  }
+  return bad;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1920, 1080)])
+@pytest.mark.parametrize("path", [
+    "/step?model=en-zh-transformer&text=ChatGPT+is+powerful.&strategy=forced&target=ChatGPT很强大。",
+    "/compare?task=reverse&text=attentionisallyouneed&step=10",
+    "/inside?model=dates-lstm-attn&text=9+May+2018&step=3",
+])
+def test_nothing_is_cut_off_or_drawn_over(chromium, server, size, path):  # noqa: F811
+    need("en-zh-transformer", "reverse-lstm", "dates-lstm-attn")
+    context = chromium.new_context(viewport={"width": size[0], "height": size[1]})
+    tab = context.new_page()
+    try:
+        open_page(tab, server, path)  # the sidebar open: the narrowest main column
+        expect(tab.locator(".js-plotly-plot").first).to_be_visible()
+        tab.wait_for_timeout(500)
+        assert tab.evaluate(CUT_JS) == [], path
+        no_error(tab)
+    finally:
+        context.close()
+
+
+def test_the_step_control_numbers_a_long_decode_without_crowding(page, server):  # noqa: F811
+    need("reverse-lstm-attn")
+    open_page(page, server, "/step?model=reverse-lstm-attn&text=neuralmachinetranslationbyjointlylearnin")
+    host = page.locator(".st-key-stepper-step")
+    labels = host.locator(".al-ticks span")
+    expect(labels.first).to_be_attached()
+    numbers = [int(x) for x in labels.all_text_contents()]
+    assert 5 <= len(numbers) <= 25 and numbers[0] == 0 and numbers[-1] >= 30, numbers  # past 24 steps: numbered
+    boxes = [labels.nth(i).bounding_box() for i in range(len(numbers))]
+    assert all(a["x"] + a["width"] < b["x"] for a, b in zip(boxes, boxes[1:])), "slider numbers overlap"
