@@ -1,14 +1,15 @@
-"""The README's pictures, docs/img/*.png, 1400 px wide, from the shipped models in a real
-server and Debian's headless Chromium (never run by pytest: the tests leave tracked files alone).
+"""The README's pictures, docs/img/*.png, from the shipped models in a real server and Debian's
+headless Chromium (never run by pytest: the tests leave tracked files alone).
 
-    python scripts/screenshots.py              # all four
+    python scripts/screenshots.py              # all of them
     python scripts/screenshots.py step inside  # some of them
 
-step.png            /step, en-zh-transformer on the article's "ChatGPT is powerful.", pieces merged into words
-compare.png         /compare, the three reverse models on a 15-letter input, step 10
-self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer
-inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers
-step_zh.png         /step in Chinese (lang=zh), en-zh-lstm-attn on the article's sentence, 1280 px wide
+step.png            the stage: /step in presentation mode on a 1280 x 720 projector, exactly the screen a
+                    class sees -- en-zh-lstm-attn on the article's "ChatGPT is powerful.", words merged
+step_zh.png         the same stage in Chinese (lang=zh)
+compare.png         /compare at 1920 px, the three reverse models on 21 letters (the plain LSTM wrong), step 10
+self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer (1400 px)
+inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers (1400 px)
 """
 
 from __future__ import annotations
@@ -27,14 +28,16 @@ WIDTH = 1400
 TIMEOUT = 120_000
 TEA = "model=en-zh-transformer&text=I+would+like+a+cup+of+tea."
 # name -> (path, text the clip starts at or None for the whole page, chart title the clip ends at or None)
+SEED = "model=en-zh-lstm-attn&text=ChatGPT+is+powerful.&step=4&words=1&present=1"
 SHOTS = {
-    "step": ("/step?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=1&words=1", None, None),
-    "compare": ("/compare?task=reverse&text=neuralattention&step=10", None, None),
+    "step": (f"/step?{SEED}", None, None),
+    "compare": ("/compare?task=reverse&text=attentionisallyouneed&step=10", "Task", "test-set exact by source length"),
     "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
-    "step_zh": ("/step?model=en-zh-lstm-attn&text=ChatGPT+is+powerful.&step=1&words=1&lang=zh", None, None),
+    "step_zh": (f"/step?{SEED}&lang=zh", None, None),
 }
-WIDTHS = {"step_zh": 1280}  # the others: WIDTH
+WIDTHS = {"compare": 1920}  # the others: WIDTH
+STAGE = {"step": (1280, 720), "step_zh": (1280, 720)}  # the projector's screen, as it is: no scrolling
 BOTTOM_JS = """title => {
   const boxes = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
     .filter(e => !title || [...e.querySelectorAll('.gtitle')].some(t => t.textContent.includes(title)))
@@ -47,6 +50,17 @@ CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotly
 
 def shoot(page, url: str, name: str):
     path, start, end = SHOTS[name]
+    if name in STAGE:
+        page.set_viewport_size(dict(zip(("width", "height"), STAGE[name])))
+        page.goto(url + path)
+        wait_idle(page, TIMEOUT)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT)
+        page.wait_for_timeout(1500)
+        wait_idle(page, TIMEOUT)
+        page.mouse.move(STAGE[name][0] - 2, STAGE[name][1] - 2)  # no hover tooltip in the picture
+        page.screenshot(path=str(OUT / f"{name}.png"))
+        print(f"wrote {OUT / f'{name}.png'}")
+        return
     width = WIDTHS.get(name, WIDTH)
     page.set_viewport_size({"width": width, "height": 1000})
     page.goto(url + path)

@@ -335,9 +335,9 @@ def verdict(trace, truth: str):
     if truth:
         if trace.output == truth:
             st.badge(_("right: the true output"), icon=":material/check:", color="green")
-        else:
-            st.badge(_("wrong: the true output is {truth}").format(truth=truth), icon=":material/close:",
-                     color="red")
+        else:  # the badge short (a narrow column), the true output under it, whole
+            st.badge(_("wrong"), icon=":material/close:", color="red")
+            st.markdown(_("True output: **{truth}**").format(truth=md(truth)))
     if not trace.finished:
         st.badge(_("did not stop: cut off at the length limit ({n} tokens)").format(n=trace.steps),
                  icon=":material/block:", color="orange")

@@ -214,6 +214,10 @@ class Layout:
         room = self.max_width - left - cbar_w - right - (0 if below or not k else gap + topk_w)
         biggest = MAX_CELL[self.present]
         cx = max(1 if context else MIN_CELL, min(biggest, room // max(S, 1)))
+        if not context and self.rotates(cols, cx):  # wider cells where that keeps the labels horizontal
+            wide = int(max(text_width(c) for c in cols) * sz.char) + 6
+            if wide <= min(room // max(S, 1), 2 * biggest):
+                cx = wide
         every = every_nth(sz.font + 1, cx)  # rotated labels need ~13 px each
         if context:  # c0 … c255: a round step, and room between labels (the hover names every column)
             every = next((n for n in (1, 2, 4, 8, 16, 32, 64, 128, 256) if n * cx >= sz.font + 8), S)
