@@ -12,6 +12,7 @@
 // back, Home first, End last, Space play / pause. A presentation clicker sends PageDown/PageUp.
 
 const SYNC_MS = 60;       // Python learns the step this long after the last step change (a burst: one rerun)
+const RESEND_MS = 700;   // a step Python has not answered after this long is sent again
 const SETTLE_MS = 250;   // the bars through Plotly itself this long after Python is told, once it has answered
 const PLAY_MS = 700;      // one step per this many ms while playing
 
@@ -205,6 +206,16 @@ export default function (component) {
         S.n = (S.n || 0) + 1;
         S.sent = S.cur;
         setStateValue("step", { t: S.cur, n: S.n });
+        // a watchdog: should this step not reach Python (a rerun request lost while another ran), send again
+        clearTimeout(S.watch);
+        const again = () => {
+          if ((S.seen || 0) >= S.n) return;
+          if (S.timer) return;  // a newer step is on its way anyway
+          S.n += 1;
+          setStateValue("step", { t: S.cur, n: S.n });
+          S.watch = setTimeout(again, RESEND_MS);
+        };
+        S.watch = setTimeout(again, RESEND_MS);
         // the chart's data follows once Python's run is done (its redraw would hold up that run's answer)
         const t = S.cur;
         setTimeout(() => whenIdle(() => { if (S.cur === t && !S.timer) for (const gd of charts()) settle(gd, t); }),
@@ -256,6 +267,7 @@ export default function (component) {
   // had every step this control sent (`seen`), and never over steps not sent yet
   const py = Math.max(0, Math.min(last, data.step));
   const seen = data.seen || 0;
+  S.seen = seen;
   if (S.n === undefined || S.n === null) S.n = seen;
   if (root.dataset.step === undefined) show(py);
   else if (seen >= S.n && !S.timer && py !== S.cur) { S.n = seen; show(py); }
