@@ -61,7 +61,7 @@ def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], fi
     each a figure with one frame per step; -> the step Python shows (0-based), which the
     control has moved to or which Python set (a new input, a link).
     filename: the camera export's name without its step (the browser appends the step shown).
-    sync_ms: how long after the last step change Python is told (default: the component's 60 ms,
+    sync_ms: how long after the last step change Python is told (default: the component's 120 ms,
     so a burst of key presses makes one rerun)."""
     key = k(page, Q_STEP)
     st.session_state[key] = clamp_step(st.session_state.get(key, 0), steps)

@@ -240,7 +240,8 @@ CUT_JS = """() => {
         const o = getComputedStyle(a).overflowX;
         if (o === 'visible') continue;
         const ar = a.getBoundingClientRect();
-        if (r.right > ar.right + 1 || r.left < ar.left - 1) bad.push('cut by its box: ' + b.textContent.trim().slice(0, 30));
+        if (r.right > ar.right + 1 || r.left < ar.left - 1)
+          bad.push('cut by its box: ' + b.textContent.trim().slice(0, 30));
         break;
       }
     }

@@ -11,7 +11,7 @@
 // Keys (while the page has focus, never while typing in a box): → PageDown ↓ next, ← PageUp ↑
 // back, Home first, End last, Space play / pause. A presentation clicker sends PageDown/PageUp.
 
-const SYNC_MS = 60;       // Python learns the step this long after the last step change (a burst: one rerun)
+const SYNC_MS = 120;      // Python learns the step this long after the last step change (a burst: one rerun)
 const RESEND_MS = 700;   // a step Python has not answered after this long is sent again
 const SETTLE_MS = 250;   // the bars through Plotly itself this long after Python is told, once it has answered
 const PLAY_MS = 700;      // one step per this many ms while playing
