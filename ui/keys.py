@@ -25,6 +25,7 @@ TRACES = "_traces"  # OrderedDict trace key -> Trace, this session's decode cach
 FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
 URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
+URL_CUT = "_url_cut."  # + page: how many what-if edits a link asked for, past MAX_EDITS (said once)
 URL_UNKNOWN = "_url_unknown."  # + page: a model the URL named that is not in the zoo (said once)
 EDITS = "_edits."  # + page: {"base": decode key or None, "edits": [(step, token), ...]} the what-if chain
 PERSIST = "v."  # prefix of value-widget keys that survive page switches
@@ -57,3 +58,4 @@ TASK, ARCH, ARCHS, TEXT, STRATEGY, EXAMPLE, HYP = "task", "arch", "archs", "text
 TARGET_FOR = "target_for"  # the input the forced target was made for (not a widget; kept with the page's keys)
 
 MAX_TEXT = 1000  # characters typed into a text box (the model reads MAX_SOURCE_TOKENS tokens)
+MAX_EDITS = 8  # what-if edits in one chain (each is a decode): a link with more is cut, and says so

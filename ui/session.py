@@ -22,7 +22,7 @@ import streamlit as st
 import seq2seq
 from seq2seq.i18n import _
 
-from .keys import EDITS, Q_STEP, TRACES, k
+from .keys import EDITS, MAX_EDITS, Q_STEP, TRACES, k
 from .models import model_key
 
 TRACE_CACHE = 32  # traces per session (an original decode and its what-if branches)
@@ -138,7 +138,7 @@ def decode_with_edits(page: str, model, text: str, strategy: str, params: dict) 
 def add_edit(page: str, step: int, token: str):
     """A what-if button's callback: force `token` at `step` and show that step."""
     state = st.session_state.get(EDITS + page)
-    if state is not None:
+    if state is not None and len(state["edits"]) < MAX_EDITS:
         state["edits"] = state["edits"] + [(step, token)]
         st.session_state[k(page, Q_STEP)] = step
 

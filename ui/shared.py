@@ -11,7 +11,7 @@ import streamlit as st
 from seq2seq.i18n import _
 
 from . import models, session, widgets
-from .keys import ARCH, Q_MODEL, SHARED, STRATEGY, TASK, URL_UNKNOWN, k
+from .keys import ARCH, MAX_EDITS, Q_MODEL, SHARED, STRATEGY, TASK, URL_CUT, URL_UNKNOWN, k
 from .models import load_model
 from .shell import hint, no_models
 from .text import STRATEGY_LABELS, label, md
@@ -59,6 +59,10 @@ def open_page(page: str) -> dict:
         no_models()
         st.stop()
     restore_url(page, found)
+    cut = st.session_state.pop(URL_CUT + page, None)
+    if cut:
+        st.warning(_("The link asks for {n} what-ifs; a chain may have at most {most} (each is a decode of its "
+                     "own). The first {most} are shown.").format(n=cut, most=MAX_EDITS))
     unknown = st.session_state.pop(URL_UNKNOWN + page, None)
     if unknown:
         st.warning(_("The link names a model that is not here: **{name}**. The page shows another one; pick the "

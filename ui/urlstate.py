@@ -23,6 +23,7 @@ from seq2seq.decoding import STRATEGIES
 from . import keys
 from .keys import (
     EDITS,
+    MAX_EDITS,
     MAX_TEXT,
     Q_ARCHS,
     Q_BEAM,
@@ -146,7 +147,8 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
     text, target, gold, words, prefix = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD), one(Q_WORDS), one(Q_PREFIX)
     return View(
         model=model if task else None, task=task, arch=arch,
-        archs=tuple(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS) if one(Q_ARCHS) else None,
+        archs=tuple(dict.fromkeys(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS)) if one(Q_ARCHS)
+        else None,  # each architecture once (a repeated one would be the same column twice)
         text=None if text is None else text[:MAX_TEXT],
         strategy=one(Q_STRATEGY) if one(Q_STRATEGY) in STRATEGIES else None,
         step=ints[Q_STEP], layer=ints[Q_LAYER], beam=ints[Q_BEAM], top_k=ints[Q_TOP_K], seed=ints[Q_SEED],
@@ -224,7 +226,9 @@ def restore_url(page: str, zoo: Mapping):
         st.session_state[keys.URL_UNKNOWN + page] = str(asked[-1])[:80]
     for name, value in view.widgets().items():
         st.session_state[k(page, name)] = list(value) if name == "archs" else value
-    st.session_state[EDITS + page] = {"base": None, "edits": list(view.whatif)}
+    st.session_state[EDITS + page] = {"base": None, "edits": list(view.whatif[:MAX_EDITS])}
+    if len(view.whatif) > MAX_EDITS:
+        st.session_state[keys.URL_CUT + page] = len(view.whatif)
 
 
 def write_url(page: str, query: dict):

@@ -21,6 +21,7 @@ from .keys import (
     ARCH,
     ARCHS,
     EXAMPLE,
+    MAX_EDITS,
     MAX_TEXT,
     Q_BEAM,
     Q_GOLD,
@@ -277,13 +278,18 @@ def gold_caption(trace, matrix_view, gold):
 
 # --- what-if and notices ---------------------------------------------------------------------
 
-def whatif_buttons(page: str, trace, step: int):
-    """One button per alternative at `step`: force it and decode on from there."""
+def whatif_buttons(page: str, trace, step: int, edits: int = 0):
+    """One button per alternative at `step`: force it and decode on from there (at most
+    MAX_EDITS what-ifs in a chain: each is a decode)."""
     alts = [(tok, p) for tok, p in zip(trace.topk_tokens[step], trace.topk_probs[step])
             if tok != trace.tgt_tokens[step]]
     if not alts:
         return
     st.markdown(_("**What if it had written…**"))
+    if edits >= MAX_EDITS:
+        st.info(_("This branch already has {n} what-ifs, the most one chain may have: undo one, or go back to the "
+                  "original, to try another.").format(n=MAX_EDITS))
+        return
     cols = st.columns(min(len(alts), 4))
     for i, (tok, p) in enumerate(alts):
         cols[i % len(cols)].button(f"{md(piece_text(tok))} · {p:.1%}", key=button(page, f"whatif.{i}"),

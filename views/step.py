@@ -103,7 +103,7 @@ with c2:
         st.caption(_("What-if works on the pieces the model writes: turn off *Merge pieces into words* to force "
                      "another token."))
     else:
-        widgets.whatif_buttons(P, trace, t)
+        widgets.whatif_buttons(P, trace, t, len(dec.edits))
     widgets.branch_result(P, dec)
 
 if trace.beam:

@@ -477,3 +477,23 @@ def test_a_rerun_bringing_an_url_this_page_just_wrote_is_not_a_new_link():
     at.query_params.update(step="5")  # a link never written here: followed
     at.run()
     assert at.session_state[k("step")] == 5
+
+
+def test_a_link_with_many_what_ifs_is_cut_to_the_budget_and_says_so(count_decodes):
+    """Each what-if is a decode of its own: a link repeating whatif= 40 times cost minutes of
+    CPU per click. A chain has at most keys.MAX_EDITS edits; the rest are left out, visibly."""
+    at = start()
+    at.query_params.update(model="reverse-transformer", text="abcdef", step="0")
+    at.query_params["whatif"] = [f"{i % 5}:{c}" for i, c in enumerate("zyxwvutsrq" * 4)]  # 40 edits
+    at.switch_page(STEP).run()
+    ok(at)
+    assert count_decodes["whatif"] <= keys.MAX_EDITS
+    assert any("at most 8" in w.value for w in at.warning)
+    kept = at.query_params["whatif"]
+    assert isinstance(kept, list) and len(kept) <= keys.MAX_EDITS
+
+
+def test_compare_shows_a_repeated_architecture_once():
+    at = start(COMPARE, task="reverse", archs="lstm,lstm,lstm-attn", text="abc")
+    ok(at)
+    assert at.query_params["archs"] == "lstm,lstm-attn" and len(charts(at)) == 2
