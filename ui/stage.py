@@ -55,11 +55,12 @@ def step_captions(trace) -> list[str]:
             for tok, p in zip(toks, trace.probs)]
 
 
-def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], filename: str,
-            sync_ms: int | None = None) -> int:
-    """The step control for the charts in the containers keyed `charts` (st.container(key=...)),
-    each a figure with one frame per step; -> the step Python shows (0-based), which the
-    control has moved to or which Python set (a new input, a link).
+def stepper(page: str, steps: int, captions=(), *, charts=(), filename: str = "", sync_ms: int | None = None) -> int:
+    """The page's one step control, for the charts in the containers keyed `charts`
+    (st.container(key=...)), each a figure with one frame per step (none: each step reruns the
+    page, as on the teaching pages); -> the step Python shows (0-based), which the control has
+    moved to or which Python set (a new input, a link). captions: per step, what the control
+    says beside the step number (step_captions).
     filename: the camera export's name without its step (the browser appends the step shown).
     sync_ms: how long after the last step change Python is told (default: the component's 120 ms,
     so a burst of key presses makes one rerun)."""
@@ -81,7 +82,8 @@ def stepper(page: str, steps: int, *, charts: list[str], captions: list[str], fi
     sent = _value(ckey, "step")
     seen = int(sent.get("n") or 0) if isinstance(sent, dict) else 0  # steps sent by the control, all applied
     _STEPPER(key=ckey, data=dict(
-        step=st.session_state[key], seen=seen, steps=steps, charts=[f"st-key-{c}" for c in charts], captions=captions,
+        step=st.session_state[key], seen=seen, steps=steps, charts=[f"st-key-{c}" for c in charts],
+        captions=list(captions),
         filename=filename, present=presenting(), width=now["width"], height=now["height"], sync_ms=sync_ms,
         text=dict(first=_("First"), back=_("Back"), next=_("Next"), last=_("Last"), play=_("play"),
                   pause=_("pause"), step=_("Step"), now=_("Step {step} of {last}"),

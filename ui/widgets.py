@@ -16,7 +16,7 @@ from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
 from seq2seq.i18n import N_, _, ngettext
 from seq2seq.subword import display, has_pieces, piece_text
 
-from . import session, stage
+from . import session
 from .keys import (
     ARCH,
     ARCHS,
@@ -188,14 +188,6 @@ def _target_follows_text(page: str, task: str, name: str, strategy: str):
 
 # --- stepping and what to look at -------------------------------------------------------------
 
-def step_control(page: str, steps: int, captions=None, charts=(), filename: str = "", sync_ms=None) -> int:
-    """The page's one step control (ui/stage.py: buttons, slider, keys, all in the browser)
-    -> the step Python shows (0-based). charts: the keys of the containers whose step figures
-    it moves in the browser (none: each step reruns the page, as on the teaching pages)."""
-    return stage.stepper(page, steps, charts=list(charts), captions=list(captions or []), filename=filename,
-                         sync_ms=sync_ms)
-
-
 def attention_pickers(page: str, trace, kind: str = "cross", mean: bool = True) -> tuple[int, int | None]:
     """Layer and head pickers for a Transformer (head None = mean over heads, offered when
     `mean`); RNN attention has one layer and one head. Returns 0-based (layer, head)."""
@@ -328,11 +320,9 @@ def prefix_picker(page: str) -> str:
                                 "on by itself. Watch three architectures continue from the same prefix."))
 
 
-def with_prefix(model, params: dict, prefix: str) -> dict:
-    """The decode settings with `prefix` forced first (as the model's own tokens), where given."""
-    if not prefix.strip():
-        return params
-    return {**params, "prefix": tuple(model.tgt_tok.tokenize(prefix))}
+def prefix_tokens(model, prefix: str) -> tuple:
+    """The prefix as the model's own target tokens (empty: nothing to force)."""
+    return tuple(model.tgt_tok.tokenize(prefix)) if model is not None and prefix.strip() else ()
 
 
 def verdict(trace, truth: str):

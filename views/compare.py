@@ -7,7 +7,7 @@ import streamlit as st
 
 from seq2seq.i18n import _
 from seq2seq.subword import merge_words
-from ui import figures, models, session, shared, widgets
+from ui import figures, models, session, shared, stage, widgets
 from ui.text import ARCH_LABELS, filename, label, md, output_line
 from ui.urlstate import step_view, to_query, write_url
 
@@ -39,12 +39,14 @@ else:
         for arch in archs:
             model, error = models.load_model(zoo[task][arch])
             trace = None
-            unknown = [t for t in model.tgt_tok.tokenize(prefix) if model.tgt_tok.is_unknown(t)] if model else []
+            forced = widgets.prefix_tokens(model, prefix)
+            unknown = [t for t in forced if model.tgt_tok.is_unknown(t)]
             if unknown:
                 error = _("**{model}** cannot be made to write {tokens}: not in its vocabulary.").format(
                     model=md(zoo[task][arch]), tokens=", ".join(md(t) for t in unknown))
             elif model is not None:
-                trace, error = session.get_trace(model, text, strategy, widgets.with_prefix(model, params, prefix))
+                settings = {**params, "prefix": forced} if forced else params
+                trace, error = session.get_trace(model, text, strategy, settings)
                 error = error and _("Cannot decode with **{model}**: {error}.").format(model=md(zoo[task][arch]),
                                                                                       error=md(error))
             runs.append((arch, trace, error))
@@ -69,7 +71,7 @@ if traces:
     with c2:
         gold = widgets.gold_toggle(P, task, next((tr for tr in traces if tr.has_attention), traces[0]))
     longest = max(traces, key=lambda tr: tr.steps)
-    t = widgets.step_control(P, longest.steps, charts=[f"stage-{P}-{arch}" for arch, tr, _e in runs if tr is not None],
+    t = stage.stepper(P, longest.steps, charts=[f"stage-{P}-{arch}" for arch, tr, _e in runs if tr is not None],
                              filename=filename(task, "compare", "step") + "-")
     st.caption(_("One step control for all models; a model that finished earlier shows its last step."))
 

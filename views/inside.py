@@ -51,7 +51,7 @@ shell.hint(_("The formulas of an encoder-decoder, each next to its numbers for t
 sel = shared.shared_view()
 trace = sel.trace
 widgets.source_notices(trace)
-t = widgets.step_control(SHARED, trace.steps, stage.step_captions(trace))
+t = stage.stepper(SHARED, trace.steps, stage.step_captions(trace))
 src = trace.src_tokens
 out_tok, in_tok = trace.tgt_tokens[t], trace.dec_inputs[t]
 cfg = sel.model.config

@@ -45,7 +45,7 @@ kind = widgets.kind_picker()
 layer, head = widgets.attention_pickers(SHARED, trace, kind)
 t = None
 if kind != "encoder":
-    t = widgets.step_control(SHARED, trace.steps, stage.step_captions(trace))
+    t = stage.stepper(SHARED, trace.steps, stage.step_captions(trace))
     shell.hint(_("The step outlines its row in the enlarged head; the rows below it are not decoded yet."))
 
 st.subheader(_("Every head of every layer"))

@@ -80,7 +80,7 @@ if not trace.has_attention and not present:
 # --- the stage: the step control, the chart it moves in the browser, the step in words ------------
 what = "attention" if view else "context"
 server = figures.SERVER_STEPPING  # the benchmark's baseline: every step a rerun
-t = widgets.step_control(P, trace.steps, stage.step_captions(trace), charts=[] if server else [CHART],
+t = stage.stepper(P, trace.steps, stage.step_captions(trace), charts=[] if server else [CHART],
                          filename=filename(trace.model, what, "step") + "-", sync_ms=0 if server else None)
 # the link first: it is how the browser (and a benchmark) learns that Python follows the step
 write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch == "transformer" else None,

@@ -115,10 +115,9 @@ def step_images(fig: go.Figure, scale: float = 1.0) -> list[bytes]:
 
     _chromium()
     steps = len(fig.frames) or 1
-    still = copy.deepcopy(fig)
     figs = []
     for t in range(steps):
-        one = show_step(copy.deepcopy(still), t)
+        one = show_step(copy.deepcopy(fig), t)
         one.frames = ()
         figs.append(one)
     if steps == 1:
