@@ -105,13 +105,17 @@ def screenshot(page, path: Path):
 
 
 # Streamlit marks the app element data-test-script-state="running" / "notRunning" (its own e2e
-# tests use it); count the runs, so that an action can wait for the run it caused.
+# tests use it); count the runs, so that an action can wait for the run it caused. A record's new
+# value is the next record's oldValue (the attribute may have changed again before the observer
+# ran: a fast run under load flips running -> notRunning inside one batch).
 COUNT_RUNS_JS = """(() => {
   window.__stRuns = 0;
   new MutationObserver(records => {
-    for (const r of records) {
-      if (r.target.getAttribute('data-test-script-state') === 'running' && r.oldValue !== 'running') window.__stRuns++;
-    }
+    records.forEach((r, i) => {
+      const later = records.slice(i + 1).find(x => x.target === r.target);
+      const value = later ? later.oldValue : r.target.getAttribute('data-test-script-state');
+      if (value === 'running' && r.oldValue !== 'running') window.__stRuns++;
+    });
   }).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
                         attributeFilter: ['data-test-script-state']});
 })();"""
@@ -119,8 +123,10 @@ COUNT_RUNS_JS = """(() => {
 SETTLED_JS = """quiet => {
   const app = document.querySelector('[data-testid="stApp"]');
   const idle = app && app.dataset.testScriptState === 'notRunning' && app.dataset.testConnectionState === 'CONNECTED';
-  // __stBefore: the run count when an action started (absent in a freshly loaded document)
-  if (!idle || window.__stRuns <= (window.__stBefore ?? 0)) { window.__stQuietSince = null; return false; }
+  // __stBefore: the run count when an action started (absent in a freshly loaded document). A run
+  // the observer missed (the browser starved under load) cannot hang the test: 8 s idle will do.
+  const missed = idle && performance.now() - (window.__stActAt ?? 0) > 8000;
+  if (!idle || (window.__stRuns <= (window.__stBefore ?? 0) && !missed)) { window.__stQuietSince = null; return false; }
   window.__stQuietSince = window.__stQuietSince ?? performance.now();
   return performance.now() - window.__stQuietSince >= quiet;
 }"""
@@ -134,7 +140,7 @@ def settle(page, quiet_ms: int = 500):
 
 def act(page, action):
     """Do something that makes Streamlit rerun the script; return when that run is done."""
-    page.evaluate("() => { window.__stBefore = window.__stRuns; window.__stQuietSince = null; }")
+    page.evaluate("() => { window.__stBefore = window.__stRuns; window.__stQuietSince = null; window.__stActAt = performance.now(); }")
     action()
     settle(page)
 
