@@ -4,14 +4,16 @@
 # On a 2-core machine: eight models in two lanes side by side, one CPU thread each,
 # then the en-zh Transformer alone on both cores. The numbers are the training-time
 # budgets (--minutes) and patience the shipped models had; each model card gives its
-# exact command. Every run resumes from its last completed epoch if killed: run the
+# exact command. Every run resumes from its last completed epoch if killed (--resume;
+# --overwrite replaces the shipped model the first time): run the
 # script again. The three en-zh models are then stored as int8 (see the README).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DATA=${1:-../shared/data/cmn-eng.tsv}
 mkdir -p logs
 run() {  # task arch minutes patience threads
-  python -m seq2seq.train --task "$1" --arch "$2" --out "checkpoints/$1-$2" --minutes "$3" --patience "$4" \
+  python -m seq2seq.train --task "$1" --arch "$2" --out "checkpoints/$1-$2" --resume --overwrite \
+    --minutes "$3" --patience "$4" \
     --threads "$5" --data "$DATA" >> "logs/$1-$2.log" 2>&1
 }
 (

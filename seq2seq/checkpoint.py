@@ -19,8 +19,10 @@ or malformed file reads as None and never raises, whatever the file holds.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
+import shutil
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -30,7 +32,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .models import REGISTRY, Seq2Seq
-from .schema import MAX_DEPTH, config_problem, depth, log_row_problem, metrics_problem
+from .schema import MAX_DEPTH, config_problem, depth, log_row_problem, metrics_problem, model_config_problem
 from .tokenize import Tokenizer
 from .weights import decode_weights, encode_weights
 
@@ -43,6 +45,8 @@ PIECES = "spm.model"  # the SentencePiece model of a subword tokenizer (its own 
 METRICS, TRAIN_LOG, CARD, NOTES = "metrics.json", "train_log.jsonl", "README.md", "NOTES.md"
 RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.train)
 MAX_BYTES = 8 << 20  # a JSON or Markdown file larger than this is not read
+MAX_PIECES_BYTES = 16 << 20  # spm.model (the shipped one is 0.3 MB)
+MAX_WEIGHTS_BYTES = 1 << 30  # model.safetensors (the shipped ones are at most 12 MB)
 
 
 class CheckpointError(Exception):
@@ -67,10 +71,13 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
+PART = ".part"  # a file being written (then renamed); one left by a killed process is an orphan
+
+
 def _replace(path, write):
     """Write a temporary file beside `path` with `write(tmp)`, then rename it: never half-written."""
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART)
     os.close(fd)
     try:
         write(tmp)
@@ -93,33 +100,110 @@ def _write_weights(tensors: dict, path: Path):
     _replace(path, lambda tmp: save_file(tensors, tmp, metadata={"format_version": str(FORMAT_VERSION)}))
 
 
-def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str | None = None, **meta) -> Path:
-    """Write weights, config and tokenizers of `model` (with .src_tok / .tgt_tok).
-    dtype: float32 (default), float16 (or half=True) or int8."""
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    dtype = dtype or ("float16" if half else "float32")
-    _write_weights(encode_weights(model.state_dict(), dtype), out / WEIGHTS)
+# What a new save of a folder keeps from the folder it replaces: its training history. Its
+# metrics and model card described the old weights, so they go (`seq2seq.evaluate` writes new ones).
+KEEP = (TRAIN_LOG, NOTES, RESUME)
+_RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths atomically (Linux 3.15+)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step where the kernel and file system can; False otherwise."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), _RENAME_EXCHANGE) == 0  # -100: AT_FDCWD
+    except (AttributeError, OSError):
+        return False
+
+
+def clean_orphans(out) -> None:
+    """Remove what a killed write left beside or in the folder `out`: temporary folders of a
+    rewrite, and `.part` files. A folder missing because a kill fell between the two renames of
+    a rewrite (where the kernel cannot swap atomically) is put back from its `.old-` copy."""
+    out = Path(out)
+    parent = out.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
+    if olds and not out.exists():
+        olds.pop().rename(out)
+    for junk in [*olds, *parent.glob(f".{out.name}.new-*")]:
+        shutil.rmtree(junk, ignore_errors=True)
+    if out.is_dir():
+        for part in out.glob(f".*{PART}"):
+            part.unlink(missing_ok=True)
+
+
+def rewrite(out, write, keep=KEEP) -> Path:
+    """Write the folder `out` as a whole: `write(tmp)` fills a new folder beside it (with `keep`
+    copied from the old one), which then takes the old one's place. A kill at any point leaves
+    the old folder or the new one, never a mix of the two."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_orphans(out)
+    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
+    try:
+        for name in keep if out.is_dir() else ():
+            src = out / name
+            if src.is_dir():
+                shutil.copytree(src, tmp / name, copy_function=os.link)  # hard links: instant, no space
+            elif src.is_file():
+                shutil.copy2(src, tmp / name)
+        write(tmp)
+        tmp.chmod(0o755)
+        if not out.exists():
+            tmp.rename(out)
+        elif not _exchange(tmp, out):  # two renames; clean_orphans mends a kill between them
+            old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # after a swap: the old folder
+    return out
+
+
+def _write_model(model: Seq2Seq, folder: Path, task: str, dtype: str, meta: dict):
+    _write_weights(encode_weights(model.state_dict(), dtype), folder / WEIGHTS)
     for tok in (model.src_tok, model.tgt_tok):
         if tok.model is not None:  # subword pieces: SentencePiece's own file, named in the tokenizer JSON
-            atomic_write(out / PIECES, tok.model)
+            atomic_write(folder / PIECES, tok.model)
             tok.pieces = PIECES
-    atomic_write(out / SRC_VOCAB, model.src_tok.to_json())
-    atomic_write(out / TGT_VOCAB, model.tgt_tok.to_json())
+    atomic_write(folder / SRC_VOCAB, model.src_tok.to_json())
+    atomic_write(folder / TGT_VOCAB, model.tgt_tok.to_json())
     config = {"format_version": FORMAT_VERSION, "arch": model.arch, "task": task, "config": asdict(model.config),
               "parameters": model.num_parameters(), "weights_dtype": dtype, "src_tokenizer": SRC_VOCAB,
               "tgt_tokenizer": TGT_VOCAB, **meta}
-    write_json(out / CONFIG, config)
-    return out
+    write_json(folder / CONFIG, config)
+
+
+def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str | None = None, **meta) -> Path:
+    """Write weights, config and tokenizers of `model` (with .src_tok / .tgt_tok) as the folder
+    `out_dir`, whole (see `rewrite`: an old folder's training log, notes and resume state stay).
+    dtype: float32 (default), float16 (or half=True) or int8."""
+    dtype = dtype or ("float16" if half else "float32")
+    return rewrite(out_dir, lambda tmp: _write_model(model, tmp, task, dtype, meta))
 
 
 # --- reading: config.json raises CheckpointError, the other files read as None -------------------
 
-def _read_json(path) -> dict:
-    if not path.is_file():
+def checked_file(path, limit: int) -> Path:
+    """`path` if it is a regular file in its own folder (a link may not lead out of the model
+    folder, nor to a device) of at most `limit` bytes; CheckpointError naming it otherwise."""
+    path = Path(path)
+    if not path.exists():
         raise CheckpointError(path, "file is missing")
-    if path.stat().st_size > MAX_BYTES:
-        raise CheckpointError(path, f"larger than {MAX_BYTES >> 20} MB")
+    real = path.resolve()
+    if real.parent != path.parent.resolve():
+        raise CheckpointError(path, "is a link to a file outside the model folder")
+    if not real.is_file():
+        raise CheckpointError(path, "is not a regular file")
+    if real.stat().st_size > limit:
+        raise CheckpointError(path, f"is larger than {limit >> 20} MB")
+    return path
+
+
+def _read_json(path) -> dict:
+    checked_file(path, MAX_BYTES)
     try:
         d = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -230,7 +314,14 @@ def _build(folder: Path, info: dict) -> Seq2Seq:
     if arch not in REGISTRY:
         raise CheckpointError(path, f"unknown arch {arch!r}")
     model_cls, config_cls = REGISTRY[arch]
+    if not isinstance(info.get("config"), dict):
+        raise CheckpointError(path, "no model config ('config' is missing)")
+    problem = model_config_problem(info["config"], config_cls)
+    if problem:
+        raise CheckpointError(path, problem)
     weights = folder / WEIGHTS
+    if weights.exists() or weights.is_symlink():
+        checked_file(weights, MAX_WEIGHTS_BYTES)
     try:
         with torch.device("meta"):
             size = model_cls(config_cls(**info["config"])).num_parameters()
@@ -247,9 +338,7 @@ def _attach_pieces(folder: Path, tok: Tokenizer, json_path: Path):
     name = tok.pieces or PIECES
     if not isinstance(name, str) or Path(name).name != name or name.startswith("."):
         raise CheckpointError(json_path, f"pieces {name!r} is not a file name in this folder")
-    path = folder / name
-    if not path.is_file():
-        raise CheckpointError(path, "file is missing")
+    path = checked_file(folder / name, MAX_PIECES_BYTES)
     try:
         tok.attach(path.read_bytes())
     except (OSError, RuntimeError, ValueError) as e:
@@ -262,11 +351,11 @@ def _tokenizers(folder: Path, info: dict, model: Seq2Seq) -> tuple[Tokenizer, To
     toks = []
     for key, default, size in (("src_tokenizer", SRC_VOCAB, model.config.src_vocab),
                                ("tgt_tokenizer", TGT_VOCAB, model.config.tgt_vocab)):
-        path = folder / info.get(key, default)
+        path = checked_file(folder / info.get(key, default), MAX_BYTES)
         try:
             tok = Tokenizer.from_json(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise CheckpointError(path, "file is missing") from None
+        except OSError as e:
+            raise CheckpointError(path, f"unreadable ({e.strerror or e})") from None
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError, UnicodeDecodeError) as e:
             raise CheckpointError(path, f"not a tokenizer ({e})") from None
         if len(tok) != size:
@@ -278,9 +367,7 @@ def _tokenizers(folder: Path, info: dict, model: Seq2Seq) -> tuple[Tokenizer, To
 
 
 def _weights(folder: Path, expected: dict) -> dict:
-    path = folder / WEIGHTS
-    if not path.is_file():
-        raise CheckpointError(path, "file is missing")
+    path = checked_file(folder / WEIGHTS, MAX_WEIGHTS_BYTES)
     try:
         tensors = load_file(path)
     except (SafetensorError, OSError, ValueError) as e:
@@ -296,7 +383,32 @@ def _weights(folder: Path, expected: dict) -> dict:
     for k, v in tensors.items():
         if v.shape != expected[k].shape:
             raise CheckpointError(path, f"{k} has shape {tuple(v.shape)}, config needs {tuple(expected[k].shape)}")
+        if v.is_floating_point() and not torch.isfinite(v).all():
+            raise CheckpointError(path, f"{k} holds NaN or infinite values")
     return tensors
+
+
+def check(name_or_path) -> dict:
+    """Everything about a checkpoint folder that can be checked without reading its weights:
+    config.json, its model config, and that each file it names is a regular file of sane size
+    inside the folder. Returns config.json; raises CheckpointError like `load`."""
+    folder = find(name_or_path)
+    info = read_config(folder)
+    path = folder / CONFIG
+    model_cls_config = REGISTRY.get(info.get("arch"))
+    if model_cls_config is None:
+        raise CheckpointError(path, f"unknown arch {info.get('arch')!r}")
+    if not isinstance(info.get("config"), dict):
+        raise CheckpointError(path, "no model config ('config' is missing)")
+    problem = model_config_problem(info["config"], model_cls_config[1])
+    if problem:
+        raise CheckpointError(path, problem)
+    for name in (info.get("src_tokenizer", SRC_VOCAB), info.get("tgt_tokenizer", TGT_VOCAB)):
+        checked_file(folder / name, MAX_BYTES)
+    if (folder / PIECES).exists() or (folder / PIECES).is_symlink():
+        checked_file(folder / PIECES, MAX_PIECES_BYTES)
+    checked_file(folder / WEIGHTS, MAX_WEIGHTS_BYTES)
+    return info
 
 
 def load(name_or_path, device="auto") -> Seq2Seq:
@@ -316,16 +428,21 @@ def available(root=None) -> list[str]:
     root = Path(root or CHECKPOINTS)
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if (p / CONFIG).is_file())
+    return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and (p / CONFIG).is_file())
 
 
 def convert(name_or_path, dtype: str) -> Path:
-    """Re-store a checkpoint's weights as `dtype` (e.g. int8 to fit the size budget)."""
+    """Re-store a checkpoint's weights as `dtype` (e.g. int8 to fit the size budget); the folder
+    is rewritten whole, keeping everything else in it."""
     folder = find(name_or_path)
+    check(folder)
     tensors = decode_weights(load_file(folder / WEIGHTS))
-    _write_weights(encode_weights(tensors, dtype), folder / WEIGHTS)
     info = _read_json(folder / CONFIG)
     info["weights_dtype"] = dtype
-    write_json(folder / CONFIG, info)
-    return folder
+    keep = [p.name for p in folder.iterdir() if p.name not in (WEIGHTS, CONFIG) and not p.name.endswith(PART)]
 
+    def write(tmp: Path):
+        _write_weights(encode_weights(tensors, dtype), tmp / WEIGHTS)
+        write_json(tmp / CONFIG, info)
+
+    return rewrite(folder, write, keep)

@@ -13,12 +13,12 @@ import numpy as np
 import torch
 
 from .batching import pad
+from .budget import MAX_SOURCE_TOKENS, MAX_STEPS, MAX_TARGET_TOKENS, MAX_WORK, check_settings, step_work
 from .i18n import _
 from .tokenize import BOS, BOS_ID, EOS, EOS_ID, NEVER_WRITTEN
 from .trace import STOPS, Hypothesis, Trace, frozen
 
 STRATEGIES = ("greedy", "beam", "sample", "forced")
-MAX_SOURCE_TOKENS = 100  # longer inputs are cut (trace.truncated says so)
 
 
 # --- decoding ----------------------------------------------------------------------
@@ -77,14 +77,18 @@ def _forced_prefix(model, strategy, target, prefix):
         if target is None or not target.strip():
             raise ValueError(_("forced decoding needs a target sentence"))
         prefix = model.tgt_tok.tokenize(target) + [EOS]
-    return list(prefix or [])
+    prefix = list(prefix or [])
+    if len(prefix) > MAX_TARGET_TOKENS:
+        raise ValueError(_("the forced target is longer than the limit of {limit} tokens").format(
+            limit=MAX_TARGET_TOKENS))
+    return prefix
 
 
 def _step_limit(model, max_len, src_len, prefix_len):
     """The most steps to decode: max_len (by default from the source length), at least the
     forced prefix, at most what the model can decode."""
     if max_len is None:
-        max_len = min(200, 3 * src_len + 10)
+        max_len = min(MAX_STEPS, 3 * src_len + 10)
     max_len = max(max_len, prefix_len)
     limit = model.max_target_len
     if limit is not None and max_len > limit:
@@ -136,14 +140,20 @@ def _extend(active, cands, attn, probs, search):
     return going, ended
 
 
-def _search(model, memory, forced_ids, max_len, search):
-    """Decode from <s> for at most max_len steps, forcing `forced_ids` first. Returns the
-    hypotheses that ended, then those still going when max_len is reached."""
+def _search(model, memory, forced_ids, max_len, search, max_work):
+    """Decode from <s> for at most max_len steps (and max_work, seq2seq.budget), forcing
+    `forced_ids` first. Returns (the hypotheses that ended, then those still going when a
+    limit is reached; the work done; whether the work budget stopped it)."""
     device = model.device
     state = model.init_state(memory)
     active, finished, mem = [_Hyp([BOS_ID], 0.0, [])], [], memory
+    src_len, work = memory["src_mask"].size(-1), 0
     for t in range(max_len):
         n = len(active)
+        cost = step_work(src_len, t, n)
+        if work + cost > max_work and t > 0:
+            return finished + active, work, True
+        work += cost
         if mem["src_mask"].size(0) != n:
             mem = _expand(memory, torch.zeros(n, dtype=torch.long, device=device))
         prev = torch.tensor([h.ids[-1] for h in active], device=device)
@@ -155,37 +165,37 @@ def _search(model, memory, forced_ids, max_len, search):
         active, ended = _extend(active, cands, attn, probs, search)
         finished += ended
         if len(finished) >= search.width or not active:
-            return finished
+            return finished, work, False
         state = _expand(state, torch.tensor([h.records[-1]["parent"] for h in active], device=device))
-    return finished + active
+    return finished + active, work, False
 
 
 @torch.inference_mode()
 def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_penalty: float = 1.0,
            temperature: float = 1.0, top_k: int = 0, seed: int = 0, target: str | None = None,
-           prefix: list[str] | None = None, max_len: int | None = None, k: int = 5) -> Trace:
+           prefix: list[str] | None = None, max_len: int | None = None, k: int = 5,
+           max_work: int = MAX_WORK) -> Trace:
     """Decode `text` with `model` (loaded by seq2seq.load) and return its Trace.
 
     strategy: greedy | beam (beam, length_penalty) | sample (temperature, top_k, seed)
               | forced (target: the reference whose attention to show).
     prefix:   target tokens to force first (what-if); decoding then goes on with `strategy`.
+    Every setting is checked against seq2seq.budget (ValueError past a limit); a decode that
+    uses max_work stops unfinished (trace.stopped == "budget", trace.work says how much).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: choose one of {STRATEGIES}")
     if not text or not text.strip():
         raise ValueError(_("empty input: type a sentence to translate"))
+    check_settings(beam=beam, temperature=temperature, top_k=top_k, max_len=max_len, k=k)
     src_tokens, src_unknown, src_ids, truncated = _source(model, text)
     prefix = _forced_prefix(model, strategy, target, prefix)
     max_len = _step_limit(model, max_len, len(src_ids), len(prefix))
-    if beam < 1:
-        raise ValueError("beam size must be at least 1")
-    if temperature <= 0:
-        raise ValueError("temperature must be positive")
     src, src_mask = pad([src_ids], model.device)
     memory = model.encode(src, src_mask)
     search = _Search(strategy, beam if strategy == "beam" else 1, temperature, top_k, k,
                      torch.Generator().manual_seed(seed))
-    hyps = _search(model, memory, model.tgt_tok.tokens_to_ids(prefix), max_len, search)
+    hyps, work, cut = _search(model, memory, model.tgt_tok.tokens_to_ids(prefix), max_len, search, max_work)
 
     def score(h):
         return h.logprob / (len(h.records) ** length_penalty)
@@ -194,6 +204,7 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     params = dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
                   seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k)
     trace = _build_trace(model, text, strategy, (src_tokens, src_unknown, truncated), memory, hyps[0], params)
+    trace = replace(trace, work=work, stopped="budget" if cut and not trace.finished else trace.stopped)
     if strategy == "beam":
         beam_list = [Hypothesis(model.tgt_tok.ids_to_tokens(h.ids[1:]), h.logprob, score(h),
                                 _stack(h.records, "cross_weights")) for h in hyps[:search.width]]

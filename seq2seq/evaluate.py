@@ -3,6 +3,10 @@
     python -m seq2seq.evaluate --model en-zh-transformer [--data PATH] [--split test] [--json]
     python -m seq2seq.evaluate --model dates-lstm-attn --pairs my_pairs.tsv
 
+Only the test split is saved: metrics.json and the card always hold test numbers (what the
+app and the cards present). `--split dev`, `--split train` and `--pairs` print their scores
+and change nothing; `--no-save` scores the test split without writing.
+
 en-zh: sacrebleu corpus BLEU (tokenize="zh"), chrF, exact match. dates and
 reverse: exact match and per-token accuracy, and for attention models the share
 of output tokens whose attention argmax falls inside the true source span.
@@ -21,7 +25,7 @@ from pathlib import Path
 
 import torch
 
-from . import checkpoint
+from . import checkpoint, cli
 from .batching import greedy_batch
 from .card import write_card
 from .data import Example, find_corpus, load_task, sha256
@@ -102,6 +106,7 @@ def main(argv=None):
     p.add_argument("--pairs", help="score these pairs instead (source TAB reference per line); not saved")
     p.add_argument("--device", default="auto")
     p.add_argument("--json", action="store_true", help="print the metrics as JSON")
+    p.add_argument("--no-save", action="store_true", help="do not write metrics.json and the card (test split)")
     args = p.parse_args(argv)
     try:
         model = checkpoint.load(args.model, device=args.device)
@@ -112,9 +117,8 @@ def main(argv=None):
         else:
             examples = load_task(task, args.data)[args.split]
         result = evaluate(model, examples, task)
-    except (checkpoint.CheckpointError, FileNotFoundError, ValueError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except cli.BAD_INPUT as e:
+        return cli.fail(e)
     corpus = find_corpus(args.data) if task == "en-zh" and not args.pairs else None
     result = {"model": folder.name, "task": task, "arch": model.arch,
               "split": "pairs:" + Path(args.pairs).name if args.pairs else args.split, **result,
@@ -122,9 +126,13 @@ def main(argv=None):
               "data_sha256": sha256(corpus) if corpus else None,
               "command": "python -m seq2seq.evaluate " + " ".join(argv if argv is not None else sys.argv[1:]),
               "evaluated": dt.date.today().isoformat()}
-    if not args.pairs:
+    saved = not args.pairs and args.split == "test" and not args.no_save
+    if saved:
         checkpoint.write_metrics(folder, result)
         write_card(folder)
+    else:
+        print(f"note: {result['split']} scores are printed, not saved: metrics.json and the card keep the test "
+              "split's", file=sys.stderr)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=2))
     else:
@@ -136,4 +144,4 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

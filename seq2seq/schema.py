@@ -3,8 +3,12 @@ that name the first wrong field. Read by seq2seq.checkpoint, which owns the file
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import math
 from pathlib import Path
+
+from .tasks import TASKS
 
 MAX_DEPTH = 8  # JSON nested deeper than this is not read (the real files nest 3 deep)
 
@@ -72,11 +76,54 @@ def config_problem(info: dict) -> str | None:
                or _wrong(train.get("machine") or {}, MACHINE_FIELDS))
     if problem:
         return problem
+    if "task" in info and info["task"] not in TASKS:
+        return f"task {info['task']!r} is not one of {TASKS}"
     if any(not _is(v, (int, float, str, bool)) for v in info.get("config", {}).values()):
         return "the model config holds something other than numbers, text and true/false"
     for key in ("src_tokenizer", "tgt_tokenizer"):  # a file beside config.json, nowhere else
         if key in info and (Path(info[key]).name != info[key] or info[key].startswith(".")):
             return f"{key} {info[key]!r} is not a file name in this folder"
+    return None
+
+
+# --- the model config: checked before any tensor is allocated -----------------------------
+# Field -> (smallest, largest) for numbers; the sizes are far above the shipped models' and far
+# below what would exhaust a laptop (the weights-file size check in checkpoint._build follows).
+RANGES = {"src_vocab": (4, 500_000), "tgt_vocab": (4, 500_000), "emb": (1, 8192), "hidden": (2, 8192),
+          "layers": (1, 48), "attn_dim": (1, 8192), "d_model": (1, 8192), "heads": (1, 128),
+          "enc_layers": (1, 48), "dec_layers": (1, 48), "d_ff": (1, 65_536), "max_len": (1, 65_536),
+          "dropout": (0.0, 0.99)}
+CHOICES = {"score": ("additive", "dot", "general")}
+
+
+def model_config_problem(config: dict, config_cls) -> str | None:
+    """What is wrong with `config` (config.json's "config") for the dataclass `config_cls`:
+    unknown or missing-typed fields, numbers out of range, heads that do not divide d_model."""
+    kinds = {f.name: f.type for f in dataclasses.fields(config_cls)}
+    for key, value in config.items():
+        if key not in kinds:
+            return f"config field {key!r} is not one of {sorted(kinds)}"
+        kind = str(kinds[key])
+        if "bool" in kind:
+            ok = isinstance(value, bool)
+        elif "int" in kind:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif "float" in kind:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            return f"config field {key!r} is {json.dumps(value)[:40]}, not {kind}"
+        if key in RANGES and not RANGES[key][0] <= value <= RANGES[key][1]:
+            return f"config field {key!r} is {value}, outside {RANGES[key][0]}..{RANGES[key][1]}"
+        if key in CHOICES and value not in CHOICES[key]:
+            return f"config field {key!r} is {value!r}, not one of {CHOICES[key]}"
+    d_model, heads = config.get("d_model"), config.get("heads")
+    if d_model is not None and heads is not None and d_model % heads:
+        return f"config field 'heads' ({heads}) does not divide 'd_model' ({d_model})"
+    hidden = config.get("hidden")
+    if hidden is not None and hidden % 2:
+        return f"config field 'hidden' ({hidden}) is odd: the encoder has hidden // 2 per direction"
     return None
 
 

@@ -12,7 +12,8 @@ import numpy as np
 from .i18n import N_
 
 # Why a decode ended, in words (English messages: show them through `_()`).
-STOPS = {"end": N_("wrote the end marker </s>"), "length": N_("stopped at the length limit without finishing")}
+STOPS = {"end": N_("wrote the end marker </s>"), "length": N_("stopped at the length limit without finishing"),
+         "budget": N_("stopped by the work budget without finishing")}
 
 
 def frozen(a):
@@ -49,7 +50,9 @@ class Trace:
         topk_probs    (T, k)
         forced        list[bool] (T)  the token was forced (forced strategy or what-if)
         stopped       str             "end": the decode wrote </s>; "length": it reached the
-                      step limit (params["max_len"]) without finishing (STOPS says it in words).
+                      step limit (params["max_len"]) without finishing; "budget": the work
+                      budget (seq2seq.budget) ran out first (STOPS says each in words).
+        work          int             work units the decode used (seq2seq.budget)
                       No strategy writes <pad>, <s> or <unk>; only a forced token can be <unk>.
     Attention (None where the architecture has none)
         cross_weights (T, layers, heads, S)  softmax weights alpha_{t,i}; rows sum to 1
@@ -94,6 +97,7 @@ class Trace:
     forced: list
     logprob: float
     stopped: str = "end"
+    work: int = 0
     words: bool = False
     cross_weights: np.ndarray | None = None
     cross_scores: np.ndarray | None = None
@@ -121,6 +125,15 @@ class Trace:
     def finished(self) -> bool:
         """The decode ended with </s> (not at the step limit)."""
         return self.stopped == "end"
+
+    @property
+    def nbytes(self) -> int:
+        """About how much memory the trace holds: its arrays, plus ~64 bytes per token string."""
+        arrays = sum(v.nbytes for f in fields(self) if isinstance(v := getattr(self, f.name), np.ndarray))
+        arrays += sum(h.cross_weights.nbytes for h in self.beam if h.cross_weights is not None)
+        k = len(self.topk_tokens[0]) if self.topk_tokens else 0
+        strings = len(self.src_tokens) + len(self.tgt_tokens) * (2 + k)
+        return int(arrays + 64 * strings + 64 * sum(len(h.tokens) for h in self.beam) + 1024)
 
     @property
     def has_attention(self) -> bool:

@@ -17,6 +17,7 @@ import math
 import os
 import platform
 import random
+import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -27,11 +28,12 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from tqdm import tqdm
 
-from . import checkpoint
+from . import checkpoint, cli
 from .batching import greedy_batch, pad
 from .data import TOKENIZERS, TRAIN_DATA, Example, find_corpus, load_task, sha256
 from .models import REGISTRY, build_model
 from .names import with_name_pairs
+from .schema import model_config_problem
 from .tasks import TASKS
 from .tokenize import BOS_ID, EOS_ID, PAD_ID, Tokenizer
 
@@ -82,6 +84,8 @@ class TrainConfig:
     half: bool | None = None  # store weights as float16; None: above 2.5 M parameters (folders under 12 MB)
     average: int = 0  # at the end, average the weights of the last N epochs; kept if dev improves (0: off)
     quiet: bool = False  # no progress bar
+    resume: bool = False  # go on from out/.resume (the same task, arch and model config only)
+    overwrite: bool = False  # replace what `out` holds (the old model stays until the first new save)
     command: str | None = None  # the command line, recorded in config.json (main() sets it)
 
     def recipe(self) -> dict:
@@ -224,16 +228,35 @@ def _tokenizers(task: str, train_ex: list[Example], joint: bool = False) -> tupl
     return (tgt.joint_source() if joint else src), tgt
 
 
+def _check(cfg: TrainConfig):
+    """ValueError (one sentence) for a setting no run can use, before any data is read."""
+    if cfg.task not in TASKS or cfg.arch not in REGISTRY:
+        raise ValueError(f"unknown task {cfg.task!r} or arch {cfg.arch!r}")
+    for name, low in (("epochs", 1), ("patience", 1), ("threads", 1), ("batch", 1), ("warmup", 1),
+                      ("average", 0), ("train_size", 1)):
+        value = getattr(cfg, name)
+        if value is not None and (not isinstance(value, int) or value < low):
+            raise ValueError(f"--{name.replace('_', '-')} must be a whole number of at least {low}, not {value!r}")
+    for name in ("minutes", "lr"):
+        value = getattr(cfg, name)
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"--{name} must be a positive number, not {value!r}")
+    if not isinstance(cfg.model, dict):
+        raise ValueError(f"bad model config {cfg.model!r} (not a JSON object)")
+    problem = model_config_problem({**DEFAULTS[(cfg.task, cfg.arch)]["config"], **cfg.model}, REGISTRY[cfg.arch][1])
+    if problem:
+        raise ValueError(f"bad model config: {problem}")
+
+
 def prepare(cfg: TrainConfig) -> Run:
     """Data, tokenizers, model and optimizer of a run, and what its checkpoints will record."""
     if cfg.train_size and cfg.task == "en-zh":
         raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
+    _check(cfg)
     hp, splits = cfg.recipe(), load_task(cfg.task, cfg.data, train_size=cfg.train_size)
     names = DEFAULTS[(cfg.task, cfg.arch)].get("names", 1)
     if "names_seed" in TRAIN_DATA.get(cfg.task, {}):  # en-zh: pairs that teach names to pass through
         splits["train"] = with_name_pairs(splits, TRAIN_DATA[cfg.task]["names_seed"], recipe=names)
-    if not isinstance(cfg.model, dict):
-        raise ValueError(f"bad model config {cfg.model!r} (not a JSON object)")
     model_cfg = {**DEFAULTS[(cfg.task, cfg.arch)]["config"], **cfg.model}
     src_tok, tgt_tok = _tokenizers(cfg.task, splits["train"], joint=bool(model_cfg.get("tie")))
     device = checkpoint.resolve_device(cfg.device)
@@ -282,15 +305,42 @@ def train_epoch(run: Run, epoch: int, meta: dict) -> tuple[float, int]:
     return total / max(ntok, 1), ntok
 
 
-def _resume(run: Run, out: Path) -> dict:
-    """The state after the last completed epoch (from out/.resume), or a fresh start."""
+def _refuse(out: Path, problem: str):
+    raise ValueError(f"{out}: {problem}")
+
+
+def _resume(cfg: TrainConfig, run: Run, out: Path) -> dict:
+    """The state after the last completed epoch (from out/.resume), or a fresh start. A folder
+    that holds anything is only resumed (--resume) or replaced (--overwrite), never by default."""
     meta = {"epoch": 0, "step": 0, "best": -1.0, "bad_epochs": 0, "seconds": 0.0}
-    if (out / checkpoint.RESUME / "state.json").is_file():
+    state = out / checkpoint.RESUME / "state.json"
+    held = [p.name for p in out.iterdir()] if out.is_dir() else []
+    if cfg.resume and state.is_file():
+        _check_same_run(cfg, run, out, json.loads(state.read_text()))
         meta = _load_resume(out / checkpoint.RESUME, run.model, run.opt)
         print(f"resuming {out} after epoch {meta['epoch']} (best dev {meta['best']:.2f})", file=sys.stderr)
-    elif (out / checkpoint.TRAIN_LOG).exists():
-        (out / checkpoint.TRAIN_LOG).unlink()  # a fresh start: the old log belongs to another run
+        return meta
+    if cfg.resume and not cfg.overwrite:
+        _refuse(out, "there is no training state to resume (.resume/state.json); pass --overwrite to start afresh")
+    if held and not cfg.overwrite:
+        _refuse(out, "the folder exists and holds " + ", ".join(sorted(held)[:4])
+                + ": pass --resume to go on with its training or --overwrite to replace it")
+    for old in (checkpoint.TRAIN_LOG, checkpoint.RESUME):  # a fresh start: they belong to another run
+        path = out / old
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     return meta
+
+
+def _check_same_run(cfg: TrainConfig, run: Run, out: Path, saved: dict):
+    """Resume only the run that was started: same task, arch and model config."""
+    mine = {"task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)}
+    if "task" not in saved and (out / checkpoint.CONFIG).is_file():  # a state from before these were kept
+        info = checkpoint.read_config(out)
+        saved = {**saved, "task": info.get("task"), "arch": info.get("arch"), "config": info.get("config")}
+    for key in ("task", "arch", "config"):
+        if key in saved and saved[key] != mine[key]:
+            _refuse(out, f"its training state is of {key} {json.dumps(saved[key])[:80]}, not "
+                         f"{json.dumps(mine[key])[:80]}: pass --overwrite to start a new run there")
 
 
 def _finish(out: Path, model, meta: dict):
@@ -303,6 +353,7 @@ def _finish(out: Path, model, meta: dict):
 
 def train(cfg: TrainConfig) -> dict:
     """Train until `epochs`, `minutes` or `patience` runs out; returns the final resume state."""
+    _check(cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
@@ -310,7 +361,7 @@ def train(cfg: TrainConfig) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     run = prepare(cfg)
     half = cfg.half if cfg.half is not None else run.model.num_parameters() > 2_500_000  # folders under 12 MB
-    meta = _resume(run, out)
+    meta = _resume(cfg, run, out)
     run.model.train()
     while meta["epoch"] < cfg.epochs and meta["bad_epochs"] < cfg.patience:
         if cfg.minutes and meta["seconds"] > cfg.minutes * 60:
@@ -333,7 +384,8 @@ def train(cfg: TrainConfig) -> dict:
         checkpoint.append_train_log(out, row)
         print(json.dumps(row), file=sys.stderr, flush=True)
         meta["epoch"] = epoch
-        _save_resume(out / checkpoint.RESUME, run.model, run.opt, meta)
+        _save_resume(out / checkpoint.RESUME, run.model, run.opt,
+                      {**meta, "task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)})
         if cfg.average:
             _keep_epoch(out / checkpoint.RESUME, run.model, epoch, cfg.average)
     if cfg.average:
@@ -361,15 +413,19 @@ def main(argv=None):
     p.add_argument("--train-size", type=int, help="generated tasks: how many training pairs to generate")
     p.add_argument("--average", type=int, default=0,
                    help="at the end, average the weights of the last N epochs (kept if dev improves)")
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the last completed epoch in OUT (the same task, arch and config)")
+    p.add_argument("--overwrite", action="store_true",
+                   help="replace what OUT holds (with --resume: resume if there is a state, else start afresh)")
     args = vars(p.parse_args(argv))
     args["model"] = args.pop("config")
     command = "python -m seq2seq.train " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
         train(TrainConfig(**args, command=command))
-    except (FileNotFoundError, ValueError, checkpoint.CheckpointError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        sys.exit(2)
+    except cli.BAD_INPUT as e:
+        sys.exit(cli.fail(e))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    cli.run(main)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .checkpoint import CheckpointError, load
+from . import cli
+from .checkpoint import load
 from .decoding import STOPS, STRATEGIES, decode
 
 
@@ -29,18 +30,18 @@ def main(argv=None) -> int:
     p.add_argument("text", help="the sentence to translate")
     args = p.parse_args(argv)
     try:
+        text, target = cli.utf8(args.text), args.target and cli.utf8(args.target, "--target")
         model = load(args.model, device=args.device)
-        trace = decode(model, args.text, args.strategy, beam=args.beam, length_penalty=args.length_penalty,
-                       temperature=args.temperature, top_k=args.top_k, seed=args.seed, target=args.target,
+        trace = decode(model, text, args.strategy, beam=args.beam, length_penalty=args.length_penalty,
+                       temperature=args.temperature, top_k=args.top_k, seed=args.seed, target=target,
                        max_len=args.max_len)
-    except (CheckpointError, ValueError, RuntimeError) as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 2
+    except (*cli.BAD_INPUT, RuntimeError) as e:
+        return cli.fail(e)
     print(trace.to_json() if args.json else trace.output)
-    if not trace.finished:  # in the JSON too, as "stopped": "length"
-        print(f"note: {STOPS['length']} ({trace.steps} steps)", file=sys.stderr)
+    if not trace.finished:  # in the JSON too, as "stopped": "length" or "budget"
+        print(f"note: {STOPS[trace.stopped]} ({trace.steps} steps)", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    cli.run(main)

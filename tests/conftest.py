@@ -10,7 +10,9 @@ Tests live in one folder per kind, and each folder is a marker (`pytest -m unit`
 
 from __future__ import annotations
 
+import json
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -136,3 +138,83 @@ def pytest_collection_modifyitems(config, items):
         kind = Path(str(item.fspath)).parent.name
         if kind in KINDS:
             item.add_marker(getattr(pytest.mark, kind))
+
+
+@pytest.fixture(autouse=True)
+def fresh_trace_store():
+    """Every test starts with an empty process-wide trace store (ui.session.TraceStore): a decode
+    another test made is not found, and counting decodes counts this test's own."""
+    session = sys.modules.get("ui.session")
+    if session is not None:
+        session.trace_store.clear()
+    yield
+
+
+# --- hostile checkpoint folders (issue 13): each is a copy of a tiny dates Transformer with one
+# thing wrong; the value is (the file the error must name, a word of the problem it must say).
+
+def _config_change(**changes):
+    def plant(folder: Path):
+        path = folder / "config.json"
+        info = json.loads(path.read_text())
+        for key, value in changes.items():
+            if key in info["config"]:
+                info["config"][key] = value
+            else:
+                info[key] = value
+        path.write_text(json.dumps(info))
+    return plant
+
+
+def _link(name: str, target: str):
+    def plant(folder: Path):
+        (folder / name).unlink()
+        (folder / name).symlink_to(target)
+    return plant
+
+
+def _nan_weights(folder: Path):
+    from safetensors.torch import load_file, save_file
+
+    tensors = load_file(folder / "model.safetensors")
+    first = sorted(k for k, v in tensors.items() if v.is_floating_point())[0]
+    tensors[first][0] = float("nan")
+    save_file(tensors, folder / "model.safetensors")
+
+
+def _pickle_only(folder: Path):
+    (folder / "model.safetensors").unlink()
+    torch.save({"planted": torch.zeros(2)}, folder / "model.bin")
+
+
+HOSTILE = {
+    "arch-is-a-list": (_config_change(arch=["transformer"]), "config.json", "arch"),
+    "task-is-a-list": (_config_change(task=["dates"]), "config.json", "task"),
+    "task-unknown": (_config_change(task="poetry"), "config.json", "task"),
+    "deep-json": (lambda f: (f / "config.json").write_text("[" * 200_000 + "]" * 200_000), "config.json", "JSON"),
+    "tokenizer-absolute-path": (_config_change(src_tokenizer="/dev/zero"), "config.json", "src_tokenizer"),
+    "tokenizer-link-to-dev-zero": (_link("src_vocab.json", "/dev/zero"), "src_vocab.json", "outside"),
+    "tokenizer-link-to-passwd": (_link("tgt_vocab.json", "/etc/passwd"), "tgt_vocab.json", "outside"),
+    "weights-link-to-passwd": (_link("model.safetensors", "/etc/passwd"), "model.safetensors", "outside"),
+    "d-model-huge": (_config_change(d_model=10**9), "config.json", "d_model"),
+    "vocab-huge": (_config_change(src_vocab=2_000_000), "config.json", "src_vocab"),
+    "heads-zero": (_config_change(heads=0), "config.json", "heads"),
+    "heads-do-not-divide": (_config_change(heads=3), "config.json", "heads"),
+    "max-len-negative": (_config_change(max_len=-5), "config.json", "max_len"),
+    "d-ff-negative": (_config_change(d_ff=-1), "config.json", "d_ff"),
+    "dropout-text": (_config_change(dropout="high"), "config.json", "dropout"),
+    "nan-weights": (_nan_weights, "model.safetensors", "NaN"),
+    "pickle-only": (_pickle_only, "model.safetensors", "missing"),
+}
+
+
+def plant_hostile(root: Path, source: Path) -> dict[str, tuple[str, str]]:
+    """Copy `source` (a checkpoint folder) once per HOSTILE case into root/hostile-<case> and break
+    each copy its own way; return {folder name: (file named, word in the problem)}."""
+    out = {}
+    for case, (plant, file, word) in HOSTILE.items():
+        folder = root / f"hostile-{case}"
+        shutil.copytree(source, folder)
+        plant(folder)
+        out[folder.name] = (file, word)
+    return out

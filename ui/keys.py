@@ -13,6 +13,8 @@ Shared view
 
 from __future__ import annotations
 
+from seq2seq.budget import MAX_EDITS  # noqa: F401  (re-exported: what-if edits in one chain; a link with more is cut)
+
 # --- session state -------------------------------------------------------------------------
 DEVICE = "device"  # sidebar: where models run ("cuda" | "mps" | "cpu")
 EXPORT = "export_format"  # sidebar: what the charts' camera button downloads ("png" | "svg")
@@ -21,7 +23,6 @@ PRESENT_SEEN = "_present_url"  # the URL's `present` value this session last rea
 LANG = "lang"  # sidebar: the language of the app ("en" | "zh"; seq2seq.i18n.LANGS)
 LANG_SEEN = "_lang_url"  # the URL's `lang` value this session last read or wrote
 SCREEN = "_screen"  # {"width", "height"}: the main column and the window, as the browser reported (ui/stage.py)
-TRACES = "_traces"  # OrderedDict trace key -> Trace, this session's decode cache
 FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
 URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
@@ -58,4 +59,3 @@ TASK, ARCH, ARCHS, TEXT, STRATEGY, EXAMPLE, HYP = "task", "arch", "archs", "text
 TARGET_FOR = "target_for"  # the input the forced target was made for (not a widget; kept with the page's keys)
 
 MAX_TEXT = 1000  # characters typed into a text box (the model reads MAX_SOURCE_TOKENS tokens)
-MAX_EDITS = 8  # what-if edits in one chain (each is a decode): a link with more is cut, and says so

@@ -9,9 +9,11 @@ the session that asked for it). A retrained checkpoint has a new stamp and is lo
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import streamlit as st
+import torch
 
 import seq2seq
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
@@ -65,8 +67,14 @@ def _stamp(folder: Path) -> tuple:
     return tuple(out)
 
 
+# Each session's decode runs on one CPU thread (ATTENTION_LAB_THREADS sets another number): on a
+# server several sessions decode at once, and torch's threads per decode would fight for the cores.
+THREADS = int(os.environ.get("ATTENTION_LAB_THREADS") or 1)
+
+
 @st.cache_resource(show_spinner=False, max_entries=24)  # the spinner: load_model (its text is translated)
 def _load_model(folder: str, device: str, stamp: tuple):
+    torch.set_num_threads(THREADS)
     return seq2seq.load(folder, device=device)
 
 
@@ -75,10 +83,11 @@ def load_model(name: str):
     try:
         folder = seq2seq.checkpoint.find(name)
         with st.spinner(_("Loading the model…")):  # shown only when loading takes a while (a cache miss)
-            return _load_model(str(folder.resolve()), device(), _stamp(folder)), None
+            # the folder as named (a link keeps its name: model.name is what find() knows it by)
+            return _load_model(str(folder.parent.resolve() / folder.name), device(), _stamp(folder)), None
     except CheckpointError as e:
         return None, _("The model **{name}** cannot be loaded: {problem} (file `{file}`).").format(
-            name=md(name), problem=md(e.problem), file=md(e.path.name))
+            name=md(name), problem=md(e.problem), file=e.path.name.replace("`", "'"))  # in a code span: as is
     except Exception as e:  # a broken file can fail in torch or safetensors in many ways
         return None, _("The model **{name}** cannot be loaded: {kind}: {error}").format(
             name=md(name), kind=md(type(e).__name__), error=md(e))

@@ -23,7 +23,7 @@ from seq2seq.tokenize import EOS
 
 from .keys import button
 from .models import device
-from .text import ARCH_LABELS, DEVICE_LABELS, TASK_LABELS, filename, label, md
+from .text import ARCH_LABELS, DEVICE_LABELS, TASK_LABELS, code, filename, label, md
 
 # metrics.json's own names (seq2seq.evaluate) as headers of its tables on the model cards page
 RECORD_HEADERS = frozenset((N_("bucket"), N_("exact"), N_("token_acc"), N_("align_acc"), N_("src"), N_("ref"),
@@ -34,14 +34,16 @@ def zoo_table() -> tuple[pd.DataFrame, list[str]]:
     """The model zoo for the home page, and one error line per unreadable checkpoint."""
     rows, errors = [], []
     for name in seq2seq.available():
+        weights = True
         try:
-            info = seq2seq.read_config(name)
+            info = seq2seq.checkpoint.check(name)  # all but reading the weights (NaN shows when it loads)
         except CheckpointError as e:
-            errors.append(f"**{md(name)}**: {md(e.problem)} (`{md(e.path.name)}`)")
-            continue
-        weights = (seq2seq.checkpoint.find(name) / WEIGHTS).is_file()
-        if not weights:
-            errors.append(_("**{name}**: weights file `{file}` is missing").format(name=md(name), file=WEIGHTS))
+            if e.path.name == WEIGHTS and e.problem == "file is missing":  # listed, with its config's facts
+                errors.append(_("**{name}**: weights file `{file}` is missing").format(name=md(name), file=WEIGHTS))
+                info, weights = seq2seq.read_config(name), False
+            else:
+                errors.append(f"**{md(name)}**: {md(e.problem)} ({code(e.path.name)})")
+                continue
         rows.append({
             _("model"): name,
             _("task"): label(TASK_LABELS, info.get("task")),

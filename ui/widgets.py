@@ -379,7 +379,11 @@ def source_notices(trace):
 
 def stop_notice(trace):
     """Say so when a decode reached its step limit without writing </s>: its output is unfinished."""
-    if not trace.finished:
+    if trace.stopped == "budget":
+        st.warning(_("The decode stopped at the work budget without finishing: it wrote {n} tokens and never the "
+                     "end marker </s>, so its output is cut off. A shorter input or a smaller beam fits the "
+                     "budget.").format(n=trace.steps))
+    elif not trace.finished:
         # the sentence of seq2seq.trace.STOPS["length"], whole, so that a translation can reorder it
         st.warning(_("The model stopped at the length limit without finishing: it wrote {n} tokens (the limit for "
                      "this input) and never the end marker </s>, so its output is cut off.").format(n=trace.steps))

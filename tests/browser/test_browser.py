@@ -140,7 +140,8 @@ def settle(page, quiet_ms: int = 500):
 
 def act(page, action):
     """Do something that makes Streamlit rerun the script; return when that run is done."""
-    page.evaluate("() => { window.__stBefore = window.__stRuns; window.__stQuietSince = null; window.__stActAt = performance.now(); }")
+    page.evaluate("() => { window.__stBefore = window.__stRuns; window.__stQuietSince = null;"
+                  " window.__stActAt = performance.now(); }")
     action()
     settle(page)
 

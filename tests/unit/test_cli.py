@@ -95,6 +95,14 @@ BAD_OPTIONS = {
     "cuda-without-gpu": ["--device", "cuda"],
     "forced-without-target": ["--strategy", "forced"],
     "beam-0": ["--strategy", "beam", "--beam", "0"],
+    "beam-past-the-budget": ["--strategy", "beam", "--beam", "10000"],
+    "max-len-0": ["--max-len", "0"],
+    "max-len-negative": ["--max-len", "-5"],
+    "temperature-nan": ["--strategy", "sample", "--temperature", "nan"],
+    "temperature-inf": ["--strategy", "sample", "--temperature", "inf"],
+    "temperature-tiny": ["--strategy", "sample", "--temperature", "1e-300"],
+    "top-k-negative": ["--strategy", "sample", "--top-k", "-5"],
+    "forced-target-too-long": ["--strategy", "forced", "--target", "1" * 400],
 }
 
 
@@ -118,3 +126,82 @@ def test_cli_truncated_weights_is_a_one_line_error(tmp_path, capsys):
 def test_importing_seq2seq_does_not_import_streamlit():
     proc = run("-c", "import seq2seq, sys; assert 'streamlit' not in sys.modules, 'streamlit was imported'")
     assert proc.returncode == 0, proc.stderr
+
+
+# --- every command line: exit 2 and one line for bad input, UTF-8, quiet on a closed pipe (issue 13)
+
+def test_cli_input_that_is_not_utf8_is_a_one_line_error(checkpoint_dir):
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    for extra in ([], ["--json"]):
+        proc = subprocess.run([sys.executable, "-m", "seq2seq.translate", "--model", str(checkpoint_dir), *extra,
+                               b"9 May \xff\xfe 2018"], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+        assert_one_line_error(proc)
+        assert "UTF-8" in proc.stderr
+
+
+def test_cli_output_into_a_closed_pipe_is_quiet(checkpoint_dir):
+    cmd = (f"{sys.executable} -m seq2seq.translate --model {checkpoint_dir} --max-len 60 --json "
+           f"'{TEXT}' | head -c 20")
+    proc = subprocess.run(["bash", "-c", cmd], cwd=REPO, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.stdout.startswith("{") and len(proc.stdout) == 20
+    assert "Traceback" not in proc.stderr and "BrokenPipe" not in proc.stderr, proc.stderr
+
+
+def test_cli_a_hostile_checkpoint_is_a_one_line_error(tmp_path):
+    from conftest import plant_hostile
+
+    planted = plant_hostile(tmp_path, seq2seq.save(tiny_model("transformer"), tmp_path / "source", task="dates"))
+    for name in ("hostile-heads-zero", "hostile-max-len-negative", "hostile-tokenizer-link-to-dev-zero"):
+        proc = translate("--model", str(tmp_path / name), TEXT)
+        assert_one_line_error(proc)
+        assert planted[name][0] in proc.stderr
+
+
+@pytest.mark.parametrize("target", ["no-such-model", "a-folder-without-a-checkpoint"])
+def test_compress_of_what_is_not_a_checkpoint_is_a_one_line_error(tmp_path, target):
+    (tmp_path / "a-folder-without-a-checkpoint").mkdir()
+    arg = target if target.startswith("no-") else str(tmp_path / target)
+    assert_one_line_error(run("-m", "seq2seq.compress", arg, "--dtype", "int8"))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into read-only folders")
+def test_compress_into_a_read_only_folder_is_a_one_line_error(tmp_path, checkpoint_dir):
+    import shutil
+
+    folder = tmp_path / "ro" / "m"
+    shutil.copytree(checkpoint_dir, folder)
+    folder.parent.chmod(0o555)
+    try:
+        assert_one_line_error(run("-m", "seq2seq.compress", str(folder), "--dtype", "int8"))
+    finally:
+        folder.parent.chmod(0o755)
+
+
+def test_compress_keeps_the_folder_whole(tmp_path, checkpoint_dir):
+    import shutil
+
+    folder = tmp_path / "m"
+    shutil.copytree(checkpoint_dir, folder)
+    (folder / "NOTES.md").write_text("kept")
+    proc = run("-m", "seq2seq.compress", str(folder), "--dtype", "float16")
+    assert proc.returncode == 0, proc.stderr
+    assert (folder / "NOTES.md").read_text() == "kept" and seq2seq.read_config(folder)["weights_dtype"] == "float16"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+
+
+@pytest.mark.parametrize("args", [["--epochs", "0"], ["--lr", "nan"], ["--config", '{"heads": 0}'],
+                                  ["--config", '{"d_ff": -1}'], ["--threads", "0"]],
+                         ids=["epochs-0", "lr-nan", "heads-0", "d-ff-negative", "threads-0"])
+def test_train_bad_settings_are_one_line_errors_before_any_work(tmp_path, args):
+    out = tmp_path / "m"
+    proc = run("-m", "seq2seq.train", "--task", "dates", "--arch", "transformer", "--out", str(out), *args)
+    assert_one_line_error(proc)
+    assert not out.exists()
+
+
+def test_evaluate_of_a_hostile_checkpoint_is_a_one_line_error(tmp_path):
+    from conftest import plant_hostile
+
+    plant_hostile(tmp_path, seq2seq.save(tiny_model("transformer"), tmp_path / "source", task="dates"))
+    assert_one_line_error(run("-m", "seq2seq.evaluate", "--model", str(tmp_path / "hostile-nan-weights")))

@@ -27,11 +27,12 @@ def folder(tmp_path):
 
 def test_evaluate_writes_metrics_and_a_card_with_the_recipe_and_notes(folder, capsys):
     (folder / "NOTES.md").write_text("Why this recipe: a sweep.\n")
-    assert main(["--model", str(folder), "--split", "dev"]) == 0
+    assert main(["--model", str(folder)]) == 0
     metrics = json.loads((folder / "metrics.json").read_text())
-    assert metrics["split"] == "dev" and metrics["metrics"]["n"] == 1000
+    n = len(seq2seq.data.load_task("reverse")["test"])
+    assert metrics["split"] == "test" and metrics["metrics"]["n"] == n
     assert [r["bucket"] for r in metrics["by_length"]] == ["1-10", "11-20", "21-30", "31-40"]
-    assert sum(r["n"] for r in metrics["by_length"]) == 1000
+    assert sum(r["n"] for r in metrics["by_length"]) == n
     assert "align_acc" in metrics["metrics"]
     card = (folder / "README.md").read_text()
     assert "`python -m seq2seq.train --task reverse --arch lstm-attn --minutes 9`" in card  # the real command
@@ -40,8 +41,19 @@ def test_evaluate_writes_metrics_and_a_card_with_the_recipe_and_notes(folder, ca
     assert "## Notes\n\nWhy this recipe: a sweep." in card
     assert card.startswith("# reverse-lstm-attn\n\nAn LSTM encoder-decoder")
     assert "- 4 epochs in 1.5 min on cpu (1 thread, torch ?; the machine was not recorded)" in card
-    assert "| all | 1000 | " in card and "| 31-40 | " in card
-    assert "dev:" in capsys.readouterr().out
+    assert f"| all | {n} | " in card and "| 31-40 | " in card
+    assert "test:" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args", [["--split", "dev"], ["--no-save"]])
+def test_evaluate_saves_only_the_test_split(folder, capsys, args):
+    """`--split dev` once turned the shipped test numbers into dev numbers, presented as test."""
+    (folder / "metrics.json").write_text('{"split": "test"}')
+    (folder / "README.md").write_text("# the card")
+    assert main(["--model", str(folder), *args]) == 0
+    assert (folder / "metrics.json").read_text() == '{"split": "test"}'
+    assert (folder / "README.md").read_text() == "# the card"
+    assert "not saved" in capsys.readouterr().err
 
 
 def test_evaluate_pairs_scores_them_without_touching_the_folder(folder, tmp_path, capsys):

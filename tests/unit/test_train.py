@@ -33,7 +33,7 @@ def trained(request, tmp_path_factory):
     try:
         train(TrainConfig(epochs=2, **kw))
         after_two = log_lines(out)
-        train(TrainConfig(epochs=3, **kw))
+        train(TrainConfig(epochs=3, resume=True, **kw))
     finally:
         torch.set_num_threads(threads)
     return SimpleNamespace(arch=arch, out=out, after_two=after_two, after_three=log_lines(out))
@@ -136,3 +136,88 @@ def test_average_keeps_the_last_epochs_and_the_better_weights(tmp_path, capsys):
         assert info["train"]["averaged_epochs"] == [2, 3, 4] and meta["best"] == pytest.approx(report["dev"], abs=0.01)
     else:
         assert "averaged_epochs" not in info["train"]
+
+
+# --- nothing destroys a model by accident (issue 13) ------------------------------------------
+
+def tiny_run(out, arch="lstm", **kw):
+    threads = torch.get_num_threads()
+    try:
+        return train(TrainConfig(task="reverse", arch=arch, out=out, train_size=60, quiet=True, threads=1, epochs=1,
+                                 model=TINY[arch], **kw))
+    finally:
+        torch.set_num_threads(threads)
+
+
+def snapshot(folder):
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_train_refuses_an_existing_checkpoint_folder_and_leaves_it_as_it_was(tmp_path, capsys):
+    out = tmp_path / "reverse-lstm"
+    tiny_run(out)
+    (out / "metrics.json").write_text("{}")
+    before = snapshot(out)
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as exit_:
+        main(["--task", "reverse", "--arch", "lstm-attn", "--out", str(out), "--train-size", "50", "--epochs", "1"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--resume" in err[0] and "--overwrite" in err[0]
+    assert snapshot(out) == before
+
+
+def test_resume_refuses_another_arch_or_config(tmp_path):
+    out = tmp_path / "reverse-lstm"
+    tiny_run(out)
+    with pytest.raises(ValueError, match="arch"):
+        tiny_run(out, arch="lstm-attn", resume=True)
+    with pytest.raises(ValueError, match="config"):
+        train(TrainConfig(task="reverse", arch="lstm", out=out, train_size=60, quiet=True, threads=1, epochs=2,
+                          resume=True, model={**TINY["lstm"], "hidden": 64}))
+
+
+def test_resume_without_a_state_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="no training state"):
+        tiny_run(tmp_path / "new", resume=True)
+
+
+def test_overwrite_replaces_the_model_and_drops_its_old_metrics_and_card(tmp_path):
+    out = tmp_path / "reverse-lstm"
+    tiny_run(out)
+    (out / "metrics.json").write_text("{}")
+    (out / "README.md").write_text("# old card")
+    tiny_run(out, arch="lstm-attn", overwrite=True)
+    assert seq2seq.read_config(out)["arch"] == "lstm-attn"
+    assert not (out / "metrics.json").exists() and not (out / "README.md").exists()
+    assert [json.loads(line)["epoch"] for line in log_lines(out)] == [1]  # the log of this run only
+
+
+def test_a_save_killed_midway_leaves_the_old_model(tmp_path, monkeypatch):
+    from conftest import tiny_model
+
+    out = seq2seq.save(tiny_model("lstm", "reverse"), tmp_path / "m", task="reverse")
+    before = snapshot(out)
+
+    def killed(model, folder, task, dtype, meta):
+        seq2seq.checkpoint._write_weights({"x": torch.zeros(3)}, folder / "model.safetensors")
+        raise KeyboardInterrupt  # between the weights and the config
+
+    monkeypatch.setattr(seq2seq.checkpoint, "_write_model", killed)
+    with pytest.raises(KeyboardInterrupt):
+        seq2seq.save(tiny_model("transformer", "reverse"), out, task="reverse")
+    assert snapshot(out) == before and seq2seq.load(out, device="cpu").arch == "lstm"
+    assert [p.name for p in tmp_path.iterdir()] == ["m"]  # nothing left beside it
+
+
+def test_orphans_of_a_kill_are_cleaned_and_a_half_swapped_folder_is_put_back(tmp_path):
+    from conftest import tiny_model
+
+    out = seq2seq.save(tiny_model("lstm", "reverse"), tmp_path / "m", task="reverse")
+    (out / ".metrics.json.abc.part").write_text("half")
+    (tmp_path / ".m.new-xyz").mkdir()
+    out.rename(tmp_path / ".m.old-xyz")  # a kill between the two renames of a rewrite
+    seq2seq.checkpoint.clean_orphans(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m"]
+    assert not list(out.glob("*.part")) and seq2seq.load(out, device="cpu").arch == "lstm"
+    assert seq2seq.checkpoint.available(tmp_path) == ["m"]
