@@ -27,6 +27,7 @@ FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached 
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
 URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
 URL_CUT = "_url_cut."  # + page: how many what-if edits a link asked for, past MAX_EDITS (said once)
+URL_IGNORED = "_url_ignored."  # + page: the link's values that could not be used, as name=value (said once)
 URL_UNKNOWN = "_url_unknown."  # + page: a model the URL named that is not in the zoo (said once)
 EDITS = "_edits."  # + page: {"base": decode key or None, "edits": [(step, token), ...]} the what-if chain
 PERSIST = "v."  # prefix of value-widget keys that survive page switches

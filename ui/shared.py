@@ -11,10 +11,10 @@ import streamlit as st
 from seq2seq.i18n import _
 
 from . import models, session, widgets
-from .keys import ARCH, MAX_EDITS, Q_MODEL, SHARED, STRATEGY, TASK, URL_CUT, URL_UNKNOWN, k
+from .keys import ARCH, MAX_EDITS, Q_MODEL, SHARED, STRATEGY, TASK, URL_CUT, URL_IGNORED, URL_UNKNOWN, k
 from .models import load_model
 from .shell import hint, no_models
-from .text import STRATEGY_LABELS, label, md
+from .text import STRATEGY_LABELS, code, label, md
 from .urlstate import View, restore_url, step_view, to_query, write_url
 
 
@@ -63,6 +63,11 @@ def open_page(page: str) -> dict:
     if cut:
         st.warning(_("The link asks for {n} what-ifs; a chain may have at most {most} (each is a decode of its "
                      "own). The first {most} are shown.").format(n=cut, most=MAX_EDITS))
+    left_out = st.session_state.pop(URL_IGNORED + page, None)
+    if left_out:
+        st.warning(_("The link holds values this page cannot use: {values}. They were left out, and the page "
+                     "shows its usual setting for each instead.").format(values=widgets.listed(code(v) for v in
+                                                                                          left_out[:8])))
     unknown = st.session_state.pop(URL_UNKNOWN + page, None)
     if unknown:
         st.warning(_("The link names a model that is not here: **{name}**. The page shows another one; pick the "

@@ -164,6 +164,45 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
     )
 
 
+# Parameters a link may carry beyond the view's own (the session's language and presentation mode).
+SESSION_PARAMS = (Q_LANG, Q_PRESENT)
+
+
+def ignored(query: Mapping, view: View) -> list[str]:
+    """What a URL asked for that `parse_view` left out, as `name=value` (at most 40 characters
+    each): values out of range or of the wrong kind, unknown what-if items and architectures,
+    unknown parameter names, and a text cut to MAX_TEXT. The model name is said elsewhere."""
+    def all_(name) -> list[str]:
+        v = query.get(name)
+        return [] if v is None else [str(x) for x in v] if isinstance(v, (list, tuple)) else [str(v)]
+
+    out = []
+    known = {f.name for f in fields(View)} | set(SESSION_PARAMS)
+    for name in query:
+        values = all_(name)
+        if not values:
+            continue
+        value = values[-1]
+        if name not in known:
+            out.append(f"{name}={value}")
+        elif name == Q_WHATIF:
+            parsed = {f"{s}:{t}" for s, t in view.whatif}
+            out += [f"{name}={v}" for v in values if v not in parsed]
+        elif name == Q_ARCHS:
+            out += [f"{name}={a}" for a in value.split(",") if a and a not in ARCH_LABELS]
+        elif name == Q_TASK:
+            if view.task != value and value:
+                out.append(f"{name}={value}")
+        elif name in (Q_TEXT, Q_TARGET, Q_PREFIX):
+            if len(value) > MAX_TEXT:
+                out.append(f"{name}=… ({len(value)} > {MAX_TEXT})")
+        elif name in (Q_GOLD, Q_WORDS, Q_MODEL) or name in SESSION_PARAMS:
+            continue
+        elif getattr(view, name, None) is None and value != "":
+            out.append(f"{name}={value}")
+    return [item if len(item) <= 40 else item[:39] + "…" for item in out]
+
+
 def to_query(view: View) -> dict:
     """Query parameters of a view: None fields left out, the model named instead of its task
     and architecture, what-if edits as repeated `whatif=STEP:TOKEN`."""
@@ -224,6 +263,9 @@ def restore_url(page: str, zoo: Mapping):
     asked = now.get(Q_MODEL)
     if asked and view.model is None:  # a typo in a slide's link: say so, never switch model silently
         st.session_state[keys.URL_UNKNOWN + page] = str(asked[-1])[:80]
+    left_out = ignored(now, view)
+    if left_out:
+        st.session_state[keys.URL_IGNORED + page] = left_out
     for name, value in view.widgets().items():
         st.session_state[k(page, name)] = list(value) if name == "archs" else value
     st.session_state[EDITS + page] = {"base": None, "edits": list(view.whatif[:MAX_EDITS])}

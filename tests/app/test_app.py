@@ -278,6 +278,12 @@ def test_bad_query_params_are_ignored():
     ok(at)
     assert at.session_state[k("strategy")] == "greedy"
     assert at.query_params["step"] == "0"
+    said = " ".join(w.value for w in at.warning)  # one notice names what was left out
+    for item in ("strategy=telepathy", "step=-3", "beam=999", "head=x", "whatif=q"):
+        assert item in said, said
+    assert "no\\-such\\-model" in said  # and the model notice names the model
+    at.run()
+    assert not any("cannot use" in w.value for w in at.warning)  # said once, not on every rerun
 
 
 def test_empty_long_and_unknown_input():

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tests.conftest import REPO
-from ui.urlstate import View, parse_view, step_view, to_query
+from ui.urlstate import View, ignored, parse_view, step_view, to_query
 
 ZOO = {"dates": {"lstm": "dates-lstm", "lstm-attn": "dates-lstm-attn", "transformer": "dates-transformer"},
        "reverse": {"lstm-attn": "reverse-lstm-attn"}}
@@ -83,3 +83,19 @@ def test_importing_the_ui_package_runs_nothing():
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "ScriptRunContext" not in out.stderr and "Warning" not in out.stderr, out.stderr
+
+
+def test_ignored_names_every_value_the_view_left_out():
+    zoo = {"dates": {"lstm": "dates-lstm"}}
+    query = {"model": "dates-lstm", "step": "abc", "beam": "10000", "temperature": "nan", "whatif": ["1:a", "x:y"],
+             "strategy": "magic", "archs": "lstm,gru", "colour": "red", "lang": "zh", "present": "1",
+             "text": "a" * 1200, "head": "99", "kind": "weird", "gold": "1"}
+    assert ignored(query, parse_view(query, zoo)) == [
+        "step=abc", "beam=10000", "temperature=nan", "whatif=x:y", "strategy=magic", "archs=gru", "colour=red",
+        "text=… (1200 > 1000)", "head=99", "kind=weird"]
+
+
+def test_a_good_link_has_nothing_ignored():
+    zoo = {"dates": {"lstm": "dates-lstm"}}
+    query = to_query(View(model="dates-lstm", text="9 May", strategy="beam", beam=4, step=2, whatif=((1, "x"),)))
+    assert ignored(query, parse_view(query, zoo)) == []
