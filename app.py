@@ -4,6 +4,8 @@ The router: page config, the page list, the sidebar every page shares. Adding a 
 is one line in PAGES (its file in views/ only renders; shared state lives in ui/).
 """
 
+import os
+import time
 from pathlib import Path
 
 import streamlit as st
@@ -12,6 +14,7 @@ from seq2seq.i18n import _
 from ui import compat, lang, models, shell
 
 HERE = Path(__file__).resolve().parent
+started = time.perf_counter()
 
 lang.resolve()  # first: every message of this run is in the session's language
 st.set_page_config(page_title="Attention Lab", page_icon=str(models.ASSETS / "icon.png"), layout="wide",
@@ -36,3 +39,6 @@ try:
     page.run()
 except Exception as e:  # st.stop / st.rerun are BaseExceptions and pass through
     shell.page_failed(e)
+finally:  # the load test (scripts/load_test.py) reads each run's time as the server saw it
+    if os.environ.get("ATTENTION_LAB_TIMING"):
+        shell.log_run(os.environ["ATTENTION_LAB_TIMING"], page.url_path, time.perf_counter() - started)

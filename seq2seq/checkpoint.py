@@ -32,7 +32,15 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from .models import REGISTRY, Seq2Seq
-from .schema import MAX_DEPTH, config_problem, depth, log_row_problem, metrics_problem, model_config_problem
+from .schema import (
+    MAX_DEPTH,
+    config_problem,
+    depth,
+    log_row_problem,
+    metrics_problem,
+    min_parameters,
+    model_config_problem,
+)
 from .tokenize import Tokenizer
 from .weights import decode_weights, encode_weights
 
@@ -305,8 +313,9 @@ def append_train_log(folder, row: dict):
 # --- loading a model ------------------------------------------------------------------------
 
 def _build(folder: Path, info: dict) -> Seq2Seq:
-    """The model that config.json describes, untrained; built on the meta device first, so a
-    config describing a model far bigger than its weights file fails without allocating it."""
+    """The model that config.json describes, untrained. Its config is checked first (types,
+    ranges), and a model whose big matrices alone would not fit in its weights file (one byte
+    per parameter at least) is refused before anything is allocated."""
     path = folder / CONFIG
     if info.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(path, f"format_version {info.get('format_version')!r}, this code reads {FORMAT_VERSION}")
@@ -323,12 +332,12 @@ def _build(folder: Path, info: dict) -> Seq2Seq:
     if weights.exists() or weights.is_symlink():
         checked_file(weights, MAX_WEIGHTS_BYTES)
     try:
-        with torch.device("meta"):
-            size = model_cls(config_cls(**info["config"])).num_parameters()
-        if weights.is_file() and size > weights.stat().st_size:  # at least one byte per parameter
-            raise CheckpointError(path, f"describes {size:,} parameters, {WEIGHTS} holds "
+        config = config_cls(**info["config"])
+        size = min_parameters(arch, asdict(config))
+        if weights.is_file() and size > weights.stat().st_size:
+            raise CheckpointError(path, f"describes at least {size:,} parameters, {WEIGHTS} holds "
                                         f"{weights.stat().st_size:,} bytes")
-        return model_cls(config_cls(**info["config"]))
+        return model_cls(config)
     except (KeyError, TypeError, ValueError, AssertionError, RuntimeError, OverflowError) as e:
         raise CheckpointError(path, f"bad model config ({type(e).__name__}: {e})") from None
 

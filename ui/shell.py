@@ -8,7 +8,10 @@ for every figure builder (larger fonts, tick labels and cells).
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import seq2seq
 from seq2seq.i18n import _
@@ -122,6 +125,14 @@ def no_models():
     st.error(_("No models found in `{folder}`. Train one (`python -m seq2seq.train ...`) or point "
                "`ATTENTION_LAB_CHECKPOINTS` at a folder of checkpoints.").format(
                    folder=md(seq2seq.checkpoint.CHECKPOINTS)))
+
+
+def log_run(path: str, page: str, seconds: float):
+    """Append one line {"page", "seconds", "session"} to `path`: a run's time as the server saw it."""
+    ctx = get_script_run_ctx()
+    line = json.dumps({"page": page, "seconds": round(seconds, 4), "session": ctx.session_id if ctx else None})
+    with open(path, "a", encoding="utf-8") as f:  # one short write in append mode: lines never interleave
+        f.write(line + "\n")
 
 
 def page_failed(e: Exception):
