@@ -5,7 +5,7 @@
     python scripts/load_test.py --whatif-link      # the 40-what-if link: server CPU, and a second session
 
 Each session is a Streamlit websocket client (the browser's own protocol: BackMsg / ForwardMsg
-protobufs over /_stcore/stream, with the `websockets` package Streamlit itself needs), so 60 of them fit on two
+protobufs over Streamlit's websocket, with the `websockets` package Streamlit itself needs), so 60 of them fit on two
 cores beside the server. A session opens one of the README's links, then steps (the step
 control's state, as the browser sends it), types a sentence, and steps again, waiting for each
 run to finish. It checks that every interaction was answered by a run that finished and that
@@ -43,7 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from tests.browser.harness import free_port  # noqa: E402
-from ui.compat import HEALTH_PATH  # noqa: E402
+from ui.compat import HEALTH_PATH, STREAM_PATH  # noqa: E402
 
 # What a class is sent to: the README's step and compare links, English and Chinese.
 LINKS = [
@@ -106,7 +106,7 @@ class Session:
         self.sent = 0
 
     async def connect(self):
-        ws_url = self.base.replace("http://", "ws://") + "/_stcore/stream"
+        ws_url = self.base.replace("http://", "ws://") + STREAM_PATH
         headers = {"Cookie": self.cookie} if self.cookie else None
         # Sec-WebSocket-Protocol as Streamlit's frontend sends it: "streamlit", an XSRF token, and on a
         # reconnect the session to resume (the server keeps a session a while after its socket drops)

@@ -25,6 +25,7 @@ import streamlit as st
 
 CHECKED = "1.67"  # the Streamlit minor version this module was checked on
 HEALTH_PATH = "/_stcore/health"  # 200 once the server accepts sessions
+STREAM_PATH = "/_stcore/stream"  # the websocket a browser session speaks over (scripts/load_test.py)
 LEGACY_PAGES = "pages"  # a folder of this name beside the main script switches on the old multipage mode
 
 log = logging.getLogger(__name__)
@@ -58,3 +59,11 @@ def check(app_dir: Path):
                    "as an old-style multipage app and deep links break on a fresh server: keep page files in "
                    "`views/` (see ui/compat.py).").format(name=LEGACY_PAGES, folder=folder))
         st.stop()
+
+
+def session_id() -> str | None:
+    """The id Streamlit gives this run's session (None outside a run), for the app's run log."""
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return ctx.session_id if ctx else None

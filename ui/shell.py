@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 import seq2seq
 from seq2seq.i18n import _
 
-from . import lang
+from . import compat, lang
 from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT, Q_WORDS, k
 from .session import valid
 from .text import DEVICE_LABELS, label, md
@@ -129,8 +128,7 @@ def no_models():
 
 def log_run(path: str, page: str, seconds: float):
     """Append one line {"page", "seconds", "session"} to `path`: a run's time as the server saw it."""
-    ctx = get_script_run_ctx()
-    line = json.dumps({"page": page, "seconds": round(seconds, 4), "session": ctx.session_id if ctx else None})
+    line = json.dumps({"page": page, "seconds": round(seconds, 4), "session": compat.session_id()})
     with open(path, "a", encoding="utf-8") as f:  # one short write in append mode: lines never interleave
         f.write(line + "\n")
 

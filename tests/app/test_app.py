@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
@@ -529,3 +530,26 @@ def test_hostile_folders_are_listed_as_broken_and_every_page_keeps_working(own_c
     for name in list(planted)[::4]:
         at = start(STEP, model=name, text="9 May 2018")
         ok(at)
+
+
+def test_a_model_folder_that_is_a_link_with_another_name_loads(own_checkpoints, tmp_path):
+    """checkpoints/dates-lstm-attn -> elsewhere/real-folder: the model keeps the name it is known by
+    (it was loaded as "real-folder", which no page could find again)."""
+    real = tmp_path / "elsewhere" / "real-folder"
+    real.parent.mkdir()
+    (own_checkpoints / "dates-lstm-attn").rename(real)
+    (own_checkpoints / "dates-lstm-attn").symlink_to(real, target_is_directory=True)
+    at = start(STEP, model="dates-lstm-attn", text="9 May 2018")
+    ok(at)
+    assert not at.error and charts(at)
+
+
+def test_a_broken_checkpoint_message_shows_its_file_name_as_written(own_checkpoints):
+    """The file name sits in a code span: Markdown escapes would show there (`model\\.safetensors`)."""
+    weights = own_checkpoints / "dates-transformer" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    at = start(STEP, model="dates-transformer")
+    said = " ".join(e.value for e in at.error)
+    spans = re.findall(r"`([^`]*)`", said)
+    assert spans and all("\\" not in span for span in spans), said
+    assert "`config.json`" in said or "`model.safetensors`" in said, said
