@@ -3,6 +3,7 @@
     python scripts/load_test.py                    # 60 sessions (BENCHMARKS.md, "A class at once")
     python scripts/load_test.py --sessions 20 --actions 6
     python scripts/load_test.py --whatif-link      # the 40-what-if link: server CPU, and a second session
+    python scripts/load_test.py --same-link --actions 20   # the whole class opens the teacher's link
 
 Each session is a Streamlit websocket client (the browser's own protocol: BackMsg / ForwardMsg
 protobufs over Streamlit's websocket, with the `websockets` package Streamlit itself needs), so 60 of them fit on two
@@ -201,7 +202,7 @@ async def student(base: str, n: int, args, results: list, start_at: float):
     rng = random.Random(n)
     try:
         await s.connect()
-        link = LINKS[n % len(LINKS)]
+        link = LINKS[1] if args.same_link else LINKS[n % len(LINKS)]
         await s.open(link)
         if s.page_name == "step":
             sent = 0
@@ -209,7 +210,7 @@ async def student(base: str, n: int, args, results: list, start_at: float):
                 sent += 1
                 await s.step(t % 4, sent)
                 await asyncio.sleep(rng.uniform(*args.think))  # a student reads
-            if "lang=zh" not in link and not link.startswith("/step?model=dates") \
+            if not args.same_link and "lang=zh" not in link and not link.startswith("/step?model=dates") \
                     and not link.startswith("/step?model=reverse"):
                 await s.type(rng.choice(SENTENCES))
                 sent += 1
@@ -270,9 +271,11 @@ async def class_at_once(args) -> dict:
     try:
         warm = Session(base, -1, args.timeout)  # load the models once, as the teacher's own tab does
         await warm.connect()
-        for link in LINKS:
+        for link in LINKS if not args.same_link else [LINKS[0]]:  # --same-link: the class's link is new
             await warm.open(link)
         await warm.close()
+        warm_lines = [json.loads(line) for line in timing.read_text().splitlines() if line.strip()]
+        warm_made = {k: max((line.get(k, 0) for line in warm_lines), default=0) for k in ("decodes", "figures")}
         timing.write_text("")
         peak, stop = [rss_mb(proc.pid)], asyncio.Event()
         watcher = asyncio.ensure_future(watch_memory(proc.pid, peak, stop))
@@ -284,7 +287,10 @@ async def class_at_once(args) -> dict:
         wall, cpu = time.perf_counter() - t0, cpu_seconds(proc.pid) - cpu0
         stop.set()
         await watcher
-        server = [json.loads(line)["seconds"] for line in timing.read_text().splitlines() if line.strip()]
+        lines = [json.loads(line) for line in timing.read_text().splitlines() if line.strip()]
+        server = [line["seconds"] for line in lines]
+        made = {k: max((line.get(k, 0) for line in lines), default=0) - warm_made.get(k, 0)
+                for k in ("decodes", "figures")}
     finally:
         proc.terminate()
         proc.wait(10)
@@ -300,6 +306,7 @@ async def class_at_once(args) -> dict:
         "server_ms": {q: round(1000 * pct(server, q)) for q in (50, 95, 99)} | {"max": round(1000 * max(server)),
                                                                                 "runs": len(server)},
         "server_rss_mb_peak": round(peak[0]), "server_cpu_s": round(cpu, 1), "wall_s": round(wall, 1),
+        "made_during_the_run": made,  # decodes and figures the server built (after the teacher's warm-up)
     }
 
 
@@ -365,6 +372,7 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=60.0, help="seconds one interaction may take")
     p.add_argument("--deadline", type=float, default=600.0, help="seconds the whole run may take")
     p.add_argument("--whatif-link", action="store_true", help="measure the 40-what-if link instead")
+    p.add_argument("--same-link", action="store_true", help="every session opens the same link (a class)")
     args = p.parse_args(argv)
     if not 1 <= args.sessions <= 100:
         p.error("--sessions must be 1 to 100")

@@ -142,11 +142,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def fresh_trace_store():
-    """Every test starts with an empty process-wide trace store (ui.session.TraceStore): a decode
-    another test made is not found, and counting decodes counts this test's own."""
+    """Every test starts with empty process-wide trace and figure stores (ui.session): a decode
+    or figure another test made is not found, and counting decodes counts this test's own."""
     session = sys.modules.get("ui.session")
     if session is not None:
         session.trace_store.clear()
+        session.figure_store.clear()
     yield
 
 

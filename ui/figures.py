@@ -1,5 +1,6 @@
-"""Figures as the pages show them: cached per session over the pure builders of
-`seq2seq.viz`, sized for the page, and plotted with the sidebar's export format.
+"""Figures as the pages show them: cached over the pure builders of `seq2seq.viz` in one
+store per server process (ui/session.figure_store: a class opening the same link builds each
+figure once), sized for the page, and plotted with the sidebar's export format.
 
 The app owns the page width: the browser reports the main column's width (ui/stage.py), and
 the builders fit whatever width they are given (stage.DEFAULT_SCREEN until the browser has said).
@@ -21,8 +22,8 @@ from seq2seq.i18n import _, current, language, ngettext
 from seq2seq.reports import by_length, dev_name, training_curves
 
 from . import stage
-from .keys import EXPORT, FIGURES
-from .session import FIGURE_CACHE, cache, remember
+from .keys import EXPORT
+from .session import figure_store, stored
 from .shell import presenting
 from .text import ARCH_LABELS, KIND_LABELS, head_title, label
 
@@ -47,10 +48,16 @@ def _trace_key(trace) -> tuple:
             trace.logprob)
 
 
-def _cached(key: tuple, make) -> go.Figure:
-    """The session's figure of `key` in the current language (a figure's words are in the
-    language it was built in: switching language builds it again)."""
-    return remember(cache(FIGURES), (current(), *key), make, FIGURE_CACHE)
+def figure_bytes(trace) -> int:
+    """About what a figure of `trace` holds: its matrix, per-cell hover text and one frame per
+    step (an estimate from the trace's size: sizing a built figure would cost a serialisation)."""
+    return 3 * trace.nbytes
+
+
+def _cached(key: tuple, make, trace) -> go.Figure:
+    """The figure of `key` in the current language (a figure's words are in the language it
+    was built in: switching language builds it again), shared by every session that asks."""
+    return stored(figure_store(), (current(), *key), make, lambda _fig: figure_bytes(trace))
 
 
 def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, topk: bool = True,
@@ -72,7 +79,7 @@ def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), ste
                                topk=topk, marks=marks, left=left, max_width=max_width, max_height=max_height,
                                present=present)
 
-    return _cached(key, make)
+    return _cached(key, make, trace)
 
 
 def chart_width() -> int:
@@ -181,7 +188,7 @@ def heads_figure(trace, kind: str, selected) -> go.Figure:
                               title=_("{kind}: every head of every layer").format(kind=label(KIND_LABELS, kind)),
                               max_width=chart_width())
 
-    return _cached(("heads", *_trace_key(trace), kind, selected, present), make)
+    return _cached(("heads", *_trace_key(trace), kind, selected, present), make, trace)
 
 
 def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None = None) -> go.Figure:

@@ -23,7 +23,6 @@ PRESENT_SEEN = "_present_url"  # the URL's `present` value this session last rea
 LANG = "lang"  # sidebar: the language of the app ("en" | "zh"; seq2seq.i18n.LANGS)
 LANG_SEEN = "_lang_url"  # the URL's `lang` value this session last read or wrote
 SCREEN = "_screen"  # {"width", "height"}: the main column and the window, as the browser reported (ui/stage.py)
-FIGURES = "_figures"  # OrderedDict figure key -> go.Figure built from a cached trace
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
 URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
 URL_CUT = "_url_cut."  # + page: how many what-if edits a link asked for, past MAX_EDITS (said once)

@@ -37,7 +37,9 @@ TRACE_CACHE = 32  # traces one session keeps (an original decode and its what-if
 SESSION_BYTES = 64 << 20  # ... and at most this many bytes of them
 # all sessions' traces together (ATTENTION_LAB_CACHE_MB sets it; a beam-10 trace of 100 tokens is ~2 MB)
 PROCESS_BYTES = int(os.environ.get("ATTENTION_LAB_CACHE_MB") or 384) << 20
-FIGURE_CACHE = 12  # figures per session (keyed by language too: figures.py)
+FIGURE_CACHE = 12  # figures one session keeps (keyed by language too: figures.py) ...
+FIGURE_SESSION_BYTES = 48 << 20  # ... and at most this many bytes of them (an estimate: figures.py)
+FIGURE_BYTES = int(os.environ.get("ATTENTION_LAB_FIGURES_MB") or 192) << 20  # all sessions' figures
 OWNER = "_cache_owner"  # this session's id in the TraceStore
 
 
@@ -52,6 +54,7 @@ class TraceStore:
         self._items: OrderedDict = OrderedDict()  # key -> (value, nbytes, owner)
         self._owned: dict[str, OrderedDict] = {}  # owner -> OrderedDict key -> nbytes
         self.bytes = 0
+        self.made = 0  # entries ever stored (a decode or a figure made): what the load test counts
 
     def get(self, key):
         with self._lock:
@@ -67,6 +70,7 @@ class TraceStore:
             if key in self._items:  # another session made it meanwhile: keep one
                 return self._items[key][0]
             self._items[key] = (value, nbytes, owner)
+            self.made += 1
             mine = self._owned.setdefault(owner, OrderedDict())
             mine[key] = nbytes
             self.bytes += nbytes
@@ -85,7 +89,7 @@ class TraceStore:
 
     def stats(self) -> dict:
         with self._lock:
-            return {"entries": len(self._items), "bytes": self.bytes, "sessions": len(self._owned)}
+            return {"entries": len(self._items), "bytes": self.bytes, "sessions": len(self._owned), "made": self.made}
 
 
 @st.cache_resource(show_spinner=False)
@@ -106,28 +110,25 @@ def valid(key: str, options, fallback):
         st.session_state[key] = fallback
 
 
-def cache(name: str) -> OrderedDict:
-    """This session's cache `name` (created empty on first use)."""
-    if name not in st.session_state:
-        st.session_state[name] = OrderedDict()
-    return st.session_state[name]
-
-
-def remember(store: OrderedDict, key, make, size: int):
-    """store[key], made by make() when missing; the least recently used entries beyond `size` go."""
-    if key in store:
-        store.move_to_end(key)
-        return store[key]
-    value = make()
-    store[key] = value
-    while len(store) > size:
-        store.popitem(last=False)
-    return value
-
-
 def decode_key(model, text: str, strategy: str, params: dict) -> tuple:
     """What tells two decodes apart: the model (folder, file stamp, device), input and settings."""
     return (model_key(model), text, strategy, tuple(sorted(params.items())))
+
+
+@st.cache_resource(show_spinner=False)
+def figure_store() -> TraceStore:
+    """The process's one store of built figures (ui/figures.py): shared like the traces they
+    are drawn from. A figure is never changed after it is built (st.plotly_chart copies it)."""
+    return TraceStore(FIGURE_BYTES, FIGURE_CACHE, FIGURE_SESSION_BYTES)
+
+
+def stored(store: TraceStore, key, make, size):
+    """store[key], made by make() and sized by size(value) when missing; owned by this session."""
+    value = store.get(key)
+    if value is None:
+        value = make()
+        value = store.put(key, value, size(value), _owner())
+    return value
 
 
 def _owner() -> str:
@@ -138,12 +139,7 @@ def _owner() -> str:
 
 def _stored(key, make):
     """The trace under `key` in the process's TraceStore, made (and stored) when missing."""
-    store = trace_store()
-    trace = store.get(key)
-    if trace is None:
-        trace = make()
-        trace = store.put(key, trace, trace.nbytes, _owner())
-    return trace
+    return stored(trace_store(), key, make, lambda trace: trace.nbytes)
 
 
 def get_trace(model, text: str, strategy: str, params: dict, edits=()):

@@ -17,7 +17,7 @@ from seq2seq.i18n import _
 
 from . import compat, lang
 from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT, Q_WORDS, k
-from .session import valid
+from .session import figure_store, trace_store, valid
 from .text import DEVICE_LABELS, label, md
 
 TRUE = ("1", "true", "on", "yes")
@@ -127,8 +127,10 @@ def no_models():
 
 
 def log_run(path: str, page: str, seconds: float):
-    """Append one line {"page", "seconds", "session"} to `path`: a run's time as the server saw it."""
-    line = json.dumps({"page": page, "seconds": round(seconds, 4), "session": compat.session_id()})
+    """Append one line {"page", "seconds", "session", "decodes", "figures"} to `path`: a run's time
+    as the server saw it, and how many decodes and figures the server has made so far."""
+    made = {"decodes": trace_store().stats()["made"], "figures": figure_store().stats()["made"]}
+    line = json.dumps({"page": page, "seconds": round(seconds, 4), "session": compat.session_id(), **made})
     with open(path, "a", encoding="utf-8") as f:  # one short write in append mode: lines never interleave
         f.write(line + "\n")
 
