@@ -25,9 +25,11 @@ LANG_SEEN = "_lang_url"  # the URL's `lang` value this session last read or wrot
 SCREEN = "_screen"  # {"width", "height"}: the main column and the window, as the browser reported (ui/stage.py)
 URL_READ = "_url_read."  # + page: the query parameters that page last read or wrote
 URL_WRITTEN = "_url_written."  # + page: the last few URLs that page wrote (urlstate.URL_HISTORY)
-URL_CUT = "_url_cut."  # + page: how many what-if edits a link asked for, past MAX_EDITS (said once)
-URL_IGNORED = "_url_ignored."  # + page: the link's values that could not be used, as name=value (said once)
-URL_UNKNOWN = "_url_unknown."  # + page: a model the URL named that is not in the zoo (said once)
+# A link's notices (+ page), shown while the page shows the view the link opened (urlstate.NOTICES):
+URL_CUT = "_url_cut."  # how many what-if edits a link asked for, past MAX_EDITS
+URL_NOTICED = "_url_noticed."  # the view a link's notices were first shown on
+URL_IGNORED = "_url_ignored."  # the link's values that could not be used, as name=value
+URL_UNKNOWN = "_url_unknown."  # a model the URL named that is not in the zoo
 EDITS = "_edits."  # + page: {"base": decode key or None, "edits": [(step, token), ...]} the what-if chain
 PERSIST = "v."  # prefix of value-widget keys that survive page switches
 SHARED = "step"  # the page whose widget keys the teaching pages share

@@ -15,7 +15,7 @@ from .keys import ARCH, MAX_EDITS, Q_MODEL, SHARED, STRATEGY, TASK, URL_CUT, URL
 from .models import load_model
 from .shell import hint, no_models
 from .text import STRATEGY_LABELS, code, label, md
-from .urlstate import View, restore_url, step_view, to_query, write_url
+from .urlstate import NOTICES, View, notice_slot, restore_url, step_view, to_query, write_url
 
 
 @dataclass
@@ -51,6 +51,24 @@ class Selection:
         return to_query(step_view(self.name, self.text, self.strategy, self.params))
 
 
+def _link_notices(page: str, found: dict):
+    """What a link asked for that the page could not do (urlstate.NOTICES)."""
+    cut = st.session_state.get(URL_CUT + page)
+    if cut:
+        st.warning(_("The link asks for {n} what-ifs; a chain may have at most {most} (each is a decode of its "
+                     "own). The first {most} are shown.").format(n=cut, most=MAX_EDITS))
+    left_out = st.session_state.get(URL_IGNORED + page)
+    if left_out:
+        st.warning(_("The link holds values this page cannot use: {values}. They were left out, and the page "
+                     "shows its usual setting for each instead.").format(values=widgets.listed(code(v) for v in
+                                                                                          left_out[:8])))
+    unknown = st.session_state.get(URL_UNKNOWN + page)
+    if unknown:
+        st.warning(_("The link names a model that is not here: **{name}**. The page shows another one; pick the "
+                     "model you meant below (the models here: {models}).").format(
+            name=md(unknown), models=widgets.listed(n for archs in found.values() for n in archs.values())))
+
+
 def open_page(page: str) -> dict:
     """The model zoo, with the URL's view put into `page`'s widgets; a notice and a stop when
     there are no models."""
@@ -59,20 +77,9 @@ def open_page(page: str) -> dict:
         no_models()
         st.stop()
     restore_url(page, found)
-    cut = st.session_state.pop(URL_CUT + page, None)
-    if cut:
-        st.warning(_("The link asks for {n} what-ifs; a chain may have at most {most} (each is a decode of its "
-                     "own). The first {most} are shown.").format(n=cut, most=MAX_EDITS))
-    left_out = st.session_state.pop(URL_IGNORED + page, None)
-    if left_out:
-        st.warning(_("The link holds values this page cannot use: {values}. They were left out, and the page "
-                     "shows its usual setting for each instead.").format(values=widgets.listed(code(v) for v in
-                                                                                          left_out[:8])))
-    unknown = st.session_state.pop(URL_UNKNOWN + page, None)
-    if unknown:
-        st.warning(_("The link names a model that is not here: **{name}**. The page shows another one; pick the "
-                     "model you meant below (the models here: {models}).").format(
-            name=md(unknown), models=widgets.listed(n for archs in found.values() for n in archs.values())))
+    if any(key + page in st.session_state for key in NOTICES):
+        with notice_slot(page).container():  # emptied by write_url the run the view moves on
+            _link_notices(page, found)
     return found
 
 

@@ -259,6 +259,8 @@ def restore_url(page: str, zoo: Mapping):
     st.session_state[URL_READ + page] = now
     for key in [key for key in st.session_state if isinstance(key, str) and key.startswith(k(page, ""))]:
         del st.session_state[key]
+    for key in NOTICES + (keys.URL_NOTICED,):  # a new link: the last one's notices go
+        st.session_state.pop(key + page, None)
     view = parse_view(now, zoo)
     asked = now.get(Q_MODEL)
     if asked and view.model is None:  # a typo in a slide's link: say so, never switch model silently
@@ -290,11 +292,42 @@ def write_url(page: str, query: dict):
     if current != clean or set(st.query_params.keys()) != set(clean):
         st.query_params.from_dict(clean)
     st.session_state[URL_READ + page] = _url_now()
+    _keep_notices(page, _key(clean))
     written = st.session_state.setdefault(URL_WRITTEN + page, [])
     key = _key(st.session_state[URL_READ + page])
     if key not in written:
         written.append(key)
         del written[:-URL_HISTORY]
+
+
+# What a link's notices are kept under (+ page): a model it named that is not here, the what-ifs
+# past MAX_EDITS, the values left out. Shown while the page shows the view the link opened
+# (the reruns that follow a load, such as the browser reporting its screen, keep them), and
+# gone once the view moves on (a step, another input) or another link arrives.
+NOTICES = (keys.URL_UNKNOWN, keys.URL_CUT, keys.URL_IGNORED)
+
+
+NOTICE_SLOT = "_url_notice_slot."  # + page: this run's placeholder of the link's notices
+
+
+def notice_slot(page: str):
+    """A placeholder for the link's notices: write_url empties it, in the same run, when the
+    view has moved on from the one the link opened."""
+    slot = st.empty()
+    st.session_state[NOTICE_SLOT + page] = slot
+    return slot
+
+
+def _keep_notices(page: str, view: str):
+    slot = st.session_state.pop(NOTICE_SLOT + page, None)  # this run's, or None
+    if not any(key + page in st.session_state for key in NOTICES):
+        return
+    first = st.session_state.setdefault(keys.URL_NOTICED + page, view)
+    if first != view:
+        for key in NOTICES + (keys.URL_NOTICED,):
+            st.session_state.pop(key + page, None)
+        if slot is not None:
+            slot.empty()
 
 
 def _key(query: dict) -> str:

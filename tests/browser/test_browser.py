@@ -540,3 +540,19 @@ def test_compare_page_steps_all_models_together(page, server):
     # quality by length: a chart where any model has metrics.json, else the "not evaluated" note
     expect(page.get_by_role("heading", name="Quality by source length (test set)")).to_be_visible()
     no_error(page)
+
+
+def test_a_links_unusable_values_are_said_and_stay_until_the_view_moves(page, server):
+    """The notice was popped by the run that showed it; the browser's next run (its screen size)
+    wiped it before anyone could read it."""
+    need("dates-lstm-attn")
+    open_page(page, server, "/step?model=dates-lstm-attn&text=9+May+2018&step=abc&colour=red")
+    chart(page)
+    page.wait_for_timeout(1500)  # the reruns after a load (screen size, step control) have run
+    notice = alert(page, "warning").filter(has_text="cannot use")
+    expect(notice).to_be_visible()
+    expect(notice).to_contain_text("step=abc")
+    expect(notice).to_contain_text("colour=red")
+    act(page, lambda: step_button(page, "next").click())
+    expect(notice).to_have_count(0)
+    no_error(page)
