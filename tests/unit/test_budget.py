@@ -80,7 +80,7 @@ def test_the_store_bounds_each_session_in_entries_and_bytes():
     store = TraceStore(max_bytes=10_000, session_entries=3, session_bytes=500)
     for i in range(5):
         store.put(("a", i), f"trace {i}", 100, owner="a")
-    assert store.stats() == {"entries": 3, "bytes": 300, "sessions": 1}
+    assert store.stats() == {"entries": 3, "bytes": 300, "sessions": 1, "made": 5}
     assert store.get(("a", 0)) is None and store.get(("a", 4)) == "trace 4"
     store.put(("a", "big"), "big", 450, owner="a")  # 450 + the newest others > 500: older ones go
     assert store.get(("a", "big")) == "big" and store.stats()["bytes"] <= 500
