@@ -26,7 +26,7 @@ NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 LINK = "/step?model=dates-lstm-attn&text=Tuesday,+9+May+2018"
 
 pytestmark = pytest.mark.skipif(not Path(NGINX).exists(),
-                                reason="nginx is not installed (apt-get install nginx-light)")
+                                reason="nginx is not installed (apt-get install nginx)")
 
 
 def wait_healthy(base: str, proc: subprocess.Popen, what: str):
