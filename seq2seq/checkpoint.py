@@ -12,18 +12,17 @@
     README.md           the model card (seq2seq.card), written by `python -m seq2seq.evaluate`
     NOTES.md            by hand, optional: what the numbers alone do not say; the card quotes it
 
-Loading a model: every problem raises `CheckpointError`, naming the file. Reading the side
+Loading a model: every problem raises `CheckpointError`, naming the file. Writing goes through
+seq2seq.files: a file via a temporary file and a rename, a whole folder (`save`, `convert`) via a
+new folder swapped in, so a kill leaves the old checkpoint or the new one. Reading the side
 files (`read_metrics`, `read_train_log`, `read_card`, `read_notes`): a missing, unreadable
 or malformed file reads as None and never raises, whatever the file holds.
 """
 
 from __future__ import annotations
 
-import ctypes
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
+from .files import PART, atomic_save, atomic_write, clean_orphans, rewrite, write_json  # noqa: F401  (re-exported)
 from .models import REGISTRY, Seq2Seq
 from .schema import (
     MAX_DEPTH,
@@ -51,7 +51,7 @@ CHECKPOINTS = Path(os.environ.get("ATTENTION_LAB_CHECKPOINTS")
 CONFIG, WEIGHTS, SRC_VOCAB, TGT_VOCAB = "config.json", "model.safetensors", "src_vocab.json", "tgt_vocab.json"
 PIECES = "spm.model"  # the SentencePiece model of a subword tokenizer (its own protobuf format)
 METRICS, TRAIN_LOG, CARD, NOTES = "metrics.json", "train_log.jsonl", "README.md", "NOTES.md"
-RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.train)
+RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.resume)
 MAX_BYTES = 8 << 20  # a JSON or Markdown file larger than this is not read
 MAX_PIECES_BYTES = 16 << 20  # spm.model (the shipped one is 0.3 MB)
 MAX_WEIGHTS_BYTES = 1 << 30  # model.safetensors (the shipped ones are at most 12 MB)
@@ -79,95 +79,13 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
     return torch.device(device)
 
 
-PART = ".part"  # a file being written (then renamed); one left by a killed process is an orphan
-
-
-def _replace(path, write):
-    """Write a temporary file beside `path` with `write(tmp)`, then rename it: never half-written."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-
-
-def atomic_write(path, data: bytes | str):
-    """Write bytes, or text as UTF-8, so that `path` is never half-written."""
-    _replace(path, lambda tmp: Path(tmp).write_bytes(data.encode("utf-8") if isinstance(data, str) else data))
-
-
-def write_json(path, obj):
-    atomic_write(path, json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
-
-
 def _write_weights(tensors: dict, path: Path):
-    _replace(path, lambda tmp: save_file(tensors, tmp, metadata={"format_version": str(FORMAT_VERSION)}))
+    atomic_save(path, lambda tmp: save_file(tensors, tmp, metadata={"format_version": str(FORMAT_VERSION)}))
 
 
 # What a new save of a folder keeps from the folder it replaces: its training history. Its
 # metrics and model card described the old weights, so they go (`seq2seq.evaluate` writes new ones).
 KEEP = (TRAIN_LOG, NOTES, RESUME)
-_RENAME_EXCHANGE = 2  # renameat2 flag: swap two paths atomically (Linux 3.15+)
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one atomic step where the kernel and file system can; False otherwise."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        return libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), _RENAME_EXCHANGE) == 0  # -100: AT_FDCWD
-    except (AttributeError, OSError):
-        return False
-
-
-def clean_orphans(out) -> None:
-    """Remove what a killed write left beside or in the folder `out`: temporary folders of a
-    rewrite, and `.part` files. A folder missing because a kill fell between the two renames of
-    a rewrite (where the kernel cannot swap atomically) is put back from its `.old-` copy."""
-    out = Path(out)
-    parent = out.parent
-    if not parent.is_dir():
-        return
-    olds = sorted(parent.glob(f".{out.name}.old-*"), key=lambda p: p.stat().st_mtime)
-    if olds and not out.exists():
-        olds.pop().rename(out)
-    for junk in [*olds, *parent.glob(f".{out.name}.new-*")]:
-        shutil.rmtree(junk, ignore_errors=True)
-    if out.is_dir():
-        for part in out.glob(f".*{PART}"):
-            part.unlink(missing_ok=True)
-
-
-def rewrite(out, write, keep=KEEP) -> Path:
-    """Write the folder `out` as a whole: `write(tmp)` fills a new folder beside it (with `keep`
-    copied from the old one), which then takes the old one's place. A kill at any point leaves
-    the old folder or the new one, never a mix of the two."""
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    clean_orphans(out)
-    tmp = Path(tempfile.mkdtemp(dir=out.parent, prefix=f".{out.name}.new-"))
-    try:
-        for name in keep if out.is_dir() else ():
-            src = out / name
-            if src.is_dir():
-                shutil.copytree(src, tmp / name, copy_function=os.link)  # hard links: instant, no space
-            elif src.is_file():
-                shutil.copy2(src, tmp / name)
-        write(tmp)
-        tmp.chmod(0o755)
-        if not out.exists():
-            tmp.rename(out)
-        elif not _exchange(tmp, out):  # two renames; clean_orphans mends a kill between them
-            old = out.parent / f".{out.name}.old-{tmp.name.rsplit('-', 1)[-1]}"
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)  # after a swap: the old folder
-    return out
 
 
 def _write_model(model: Seq2Seq, folder: Path, task: str, dtype: str, meta: dict):
@@ -189,7 +107,7 @@ def save(model: Seq2Seq, out_dir, *, task: str, half: bool = False, dtype: str |
     `out_dir`, whole (see `rewrite`: an old folder's training log, notes and resume state stay).
     dtype: float32 (default), float16 (or half=True) or int8."""
     dtype = dtype or ("float16" if half else "float32")
-    return rewrite(out_dir, lambda tmp: _write_model(model, tmp, task, dtype, meta))
+    return rewrite(out_dir, lambda tmp: _write_model(model, tmp, task, dtype, meta), KEEP)
 
 
 # --- reading: config.json raises CheckpointError, the other files read as None -------------------
@@ -250,10 +168,7 @@ def read_config(name_or_path) -> dict:
 def _text(name_or_path, file: str) -> str | None:
     """A file of a checkpoint folder; None if missing, too big, unreadable or not UTF-8."""
     try:
-        path = find(name_or_path) / file
-        if not path.is_file() or path.stat().st_size > MAX_BYTES:
-            return None
-        return path.read_text(encoding="utf-8")
+        return checked_file(find(name_or_path) / file, MAX_BYTES).read_text(encoding="utf-8")
     except (CheckpointError, OSError, UnicodeDecodeError, ValueError, TypeError):
         return None
 
@@ -312,28 +227,35 @@ def append_train_log(folder, row: dict):
 
 # --- loading a model ------------------------------------------------------------------------
 
-def _build(folder: Path, info: dict) -> Seq2Seq:
-    """The model that config.json describes, untrained. Its config is checked first (types,
-    ranges), and a model whose big matrices alone would not fit in its weights file (one byte
-    per parameter at least) is refused before anything is allocated."""
+def _classes(folder: Path, info: dict):
+    """(model class, config class) of a config.json whose format, arch and model config are
+    valid (types and ranges, seq2seq.schema); CheckpointError naming the field otherwise."""
     path = folder / CONFIG
     if info.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(path, f"format_version {info.get('format_version')!r}, this code reads {FORMAT_VERSION}")
     arch = info.get("arch")
     if arch not in REGISTRY:
         raise CheckpointError(path, f"unknown arch {arch!r}")
-    model_cls, config_cls = REGISTRY[arch]
     if not isinstance(info.get("config"), dict):
         raise CheckpointError(path, "no model config ('config' is missing)")
-    problem = model_config_problem(info["config"], config_cls)
+    problem = model_config_problem(info["config"], REGISTRY[arch][1])
     if problem:
         raise CheckpointError(path, problem)
+    return REGISTRY[arch]
+
+
+def _build(folder: Path, info: dict) -> Seq2Seq:
+    """The model that config.json describes, untrained. Its config is checked first (types,
+    ranges), and a model whose big matrices alone would not fit in its weights file (one byte
+    per parameter at least) is refused before anything is allocated."""
+    path = folder / CONFIG
+    model_cls, config_cls = _classes(folder, info)
     weights = folder / WEIGHTS
     if weights.exists() or weights.is_symlink():
         checked_file(weights, MAX_WEIGHTS_BYTES)
     try:
         config = config_cls(**info["config"])
-        size = min_parameters(arch, asdict(config))
+        size = min_parameters(info["arch"], asdict(config))
         if weights.is_file() and size > weights.stat().st_size:
             raise CheckpointError(path, f"describes at least {size:,} parameters, {WEIGHTS} holds "
                                         f"{weights.stat().st_size:,} bytes")
@@ -403,15 +325,7 @@ def check(name_or_path) -> dict:
     inside the folder. Returns config.json; raises CheckpointError like `load`."""
     folder = find(name_or_path)
     info = read_config(folder)
-    path = folder / CONFIG
-    model_cls_config = REGISTRY.get(info.get("arch"))
-    if model_cls_config is None:
-        raise CheckpointError(path, f"unknown arch {info.get('arch')!r}")
-    if not isinstance(info.get("config"), dict):
-        raise CheckpointError(path, "no model config ('config' is missing)")
-    problem = model_config_problem(info["config"], model_cls_config[1])
-    if problem:
-        raise CheckpointError(path, problem)
+    _classes(folder, info)
     for name in (info.get("src_tokenizer", SRC_VOCAB), info.get("tgt_tokenizer", TGT_VOCAB)):
         checked_file(folder / name, MAX_BYTES)
     if (folder / PIECES).exists() or (folder / PIECES).is_symlink():

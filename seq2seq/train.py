@@ -17,18 +17,17 @@ import math
 import os
 import platform
 import random
-import shutil
 import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 from torch import nn
 from tqdm import tqdm
 
-from . import checkpoint, cli
+from . import checkpoint, cli, resume
 from .batching import greedy_batch, pad
 from .data import TOKENIZERS, TRAIN_DATA, Example, find_corpus, load_task, sha256
 from .models import REGISTRY, build_model
@@ -126,33 +125,10 @@ def dev_score(model, task, examples, limit=None):
     return 100.0 * sum(h == e.tgt for h, e in zip(hyps, examples)) / len(examples)
 
 
-def _save_resume(folder: Path, model, opt, meta):
-    folder.mkdir(parents=True, exist_ok=True)
-    tensors = {f"model.{k}": v.detach().cpu().clone() for k, v in model.state_dict().items()}  # tied: a copy each
-    for idx, st in opt.state_dict()["state"].items():
-        for name, v in st.items():
-            tensors[f"opt.{idx}.{name}"] = torch.as_tensor(v).cpu().contiguous()
-    tensors["rng"] = torch.get_rng_state()
-    tmp = folder / ".state.safetensors.tmp"
-    save_file(tensors, tmp)
-    tmp.replace(folder / "state.safetensors")
-    checkpoint.write_json(folder / "state.json", {**meta, "param_groups": opt.state_dict()["param_groups"]})
-
-
-def _keep_epoch(folder: Path, model, epoch: int, keep: int):
-    """The epoch's weights beside the resume state, the last `keep` of them (for --average)."""
-    save_file({k: v.detach().cpu().clone() for k, v in model.state_dict().items()},  # tied weights: a copy each
-              folder / f"epoch-{epoch}.safetensors")
-    for old in folder.glob("epoch-*.safetensors"):
-        if int(old.stem.split("-")[1]) <= epoch - keep:
-            old.unlink()
-
-
 def _average(run: Run, out: Path, meta: dict, half: bool):
     """Average the weights of the last epochs kept (Vaswani et al. 2017 average the last 5
     checkpoints); keep the average as the checkpoint if its dev score beats the best epoch's."""
-    files = sorted((out / checkpoint.RESUME).glob("epoch-*.safetensors"), key=lambda f: int(f.stem.split("-")[1]))
-    files = files[-run.cfg.average:]
+    files = resume.epoch_files(out)[-run.cfg.average:]
     if len(files) < 2:
         return
     last = {k: v.clone() for k, v in run.model.state_dict().items()}  # load_state_dict writes in place
@@ -168,20 +144,6 @@ def _average(run: Run, out: Path, meta: dict, half: bool):
                         train={"epochs": meta["epoch"], **run.record, "averaged_epochs": epochs})
     else:
         run.model.load_state_dict(last)
-
-
-def _load_resume(folder: Path, model, opt):
-    meta = json.loads((folder / "state.json").read_text())
-    tensors = load_file(folder / "state.safetensors")
-    model.load_state_dict({k[6:]: v for k, v in tensors.items() if k.startswith("model.")})
-    state: dict = {}
-    for k, v in tensors.items():
-        if k.startswith("opt."):
-            _, idx, name = k.split(".", 2)
-            state.setdefault(int(idx), {})[name] = v
-    opt.load_state_dict({"state": state, "param_groups": meta.pop("param_groups")})
-    torch.set_rng_state(tensors["rng"])
-    return meta
 
 
 def lr_at(step: int, peak: float, warmup: int) -> float:
@@ -305,44 +267,6 @@ def train_epoch(run: Run, epoch: int, meta: dict) -> tuple[float, int]:
     return total / max(ntok, 1), ntok
 
 
-def _refuse(out: Path, problem: str):
-    raise ValueError(f"{out}: {problem}")
-
-
-def _resume(cfg: TrainConfig, run: Run, out: Path) -> dict:
-    """The state after the last completed epoch (from out/.resume), or a fresh start. A folder
-    that holds anything is only resumed (--resume) or replaced (--overwrite), never by default."""
-    meta = {"epoch": 0, "step": 0, "best": -1.0, "bad_epochs": 0, "seconds": 0.0}
-    state = out / checkpoint.RESUME / "state.json"
-    held = [p.name for p in out.iterdir()] if out.is_dir() else []
-    if cfg.resume and state.is_file():
-        _check_same_run(cfg, run, out, json.loads(state.read_text()))
-        meta = _load_resume(out / checkpoint.RESUME, run.model, run.opt)
-        print(f"resuming {out} after epoch {meta['epoch']} (best dev {meta['best']:.2f})", file=sys.stderr)
-        return meta
-    if cfg.resume and not cfg.overwrite:
-        _refuse(out, "there is no training state to resume (.resume/state.json); pass --overwrite to start afresh")
-    if held and not cfg.overwrite:
-        _refuse(out, "the folder exists and holds " + ", ".join(sorted(held)[:4])
-                + ": pass --resume to go on with its training or --overwrite to replace it")
-    for old in (checkpoint.TRAIN_LOG, checkpoint.RESUME):  # a fresh start: they belong to another run
-        path = out / old
-        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
-    return meta
-
-
-def _check_same_run(cfg: TrainConfig, run: Run, out: Path, saved: dict):
-    """Resume only the run that was started: same task, arch and model config."""
-    mine = {"task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)}
-    if "task" not in saved and (out / checkpoint.CONFIG).is_file():  # a state from before these were kept
-        info = checkpoint.read_config(out)
-        saved = {**saved, "task": info.get("task"), "arch": info.get("arch"), "config": info.get("config")}
-    for key in ("task", "arch", "config"):
-        if key in saved and saved[key] != mine[key]:
-            _refuse(out, f"its training state is of {key} {json.dumps(saved[key])[:80]}, not "
-                         f"{json.dumps(mine[key])[:80]}: pass --overwrite to start a new run there")
-
-
 def _finish(out: Path, model, meta: dict):
     """Record the whole run's time and epochs in the kept checkpoint's config."""
     info = checkpoint.read_config(out)
@@ -361,7 +285,8 @@ def train(cfg: TrainConfig) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     run = prepare(cfg)
     half = cfg.half if cfg.half is not None else run.model.num_parameters() > 2_500_000  # folders under 12 MB
-    meta = _resume(cfg, run, out)
+    identity = {"task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)}  # what a resume must match
+    meta = resume.open_run(out, identity, run.model, run.opt, resume=cfg.resume, overwrite=cfg.overwrite)
     run.model.train()
     while meta["epoch"] < cfg.epochs and meta["bad_epochs"] < cfg.patience:
         if cfg.minutes and meta["seconds"] > cfg.minutes * 60:
@@ -384,10 +309,9 @@ def train(cfg: TrainConfig) -> dict:
         checkpoint.append_train_log(out, row)
         print(json.dumps(row), file=sys.stderr, flush=True)
         meta["epoch"] = epoch
-        _save_resume(out / checkpoint.RESUME, run.model, run.opt,
-                      {**meta, "task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)})
+        resume.save_state(out, run.model, run.opt, meta, identity)
         if cfg.average:
-            _keep_epoch(out / checkpoint.RESUME, run.model, epoch, cfg.average)
+            resume.keep_epoch(out, run.model, epoch, cfg.average)
     if cfg.average:
         _average(run, out, meta, half)
     _finish(out, run.model, meta)

@@ -3,7 +3,7 @@ what-if chain of a page.
 
 Caching
     models.load_model is st.cache_resource: one model per server, shared by every
-    session -- so nothing is ever stored on it. Traces live in one `TraceStore` per server
+    session -- so nothing is ever stored on it. Traces live in one `SharedStore` per server
     process: `get_trace` keys a decode by model, text and every strategy setting, so
     changing the step never decodes again, and a class opening the teacher's link decodes
     it once. A trace is immutable, so sharing it is safe. The store is bounded in bytes for
@@ -40,10 +40,10 @@ PROCESS_BYTES = int(os.environ.get("ATTENTION_LAB_CACHE_MB") or 384) << 20
 FIGURE_CACHE = 12  # figures one session keeps (keyed by language too: figures.py) ...
 FIGURE_SESSION_BYTES = 48 << 20  # ... and at most this many bytes of them (an estimate: figures.py)
 FIGURE_BYTES = int(os.environ.get("ATTENTION_LAB_FIGURES_MB") or 192) << 20  # all sessions' figures
-OWNER = "_cache_owner"  # this session's id in the TraceStore
+OWNER = "_cache_owner"  # this session's id in the SharedStore
 
 
-class TraceStore:
+class SharedStore:
     """A least-recently-used store shared by all sessions of the process, bounded in bytes
     overall and in entries and bytes per session (the session that made an entry owns it).
     Thread-safe: Streamlit runs each session's script in its own thread."""
@@ -93,9 +93,9 @@ class TraceStore:
 
 
 @st.cache_resource(show_spinner=False)
-def trace_store() -> TraceStore:
-    """The process's one TraceStore."""
-    return TraceStore(PROCESS_BYTES, TRACE_CACHE, SESSION_BYTES)
+def trace_store() -> SharedStore:
+    """The process's one store of decodes (traces)."""
+    return SharedStore(PROCESS_BYTES, TRACE_CACHE, SESSION_BYTES)
 
 
 def default(key: str, value):
@@ -116,13 +116,13 @@ def decode_key(model, text: str, strategy: str, params: dict) -> tuple:
 
 
 @st.cache_resource(show_spinner=False)
-def figure_store() -> TraceStore:
+def figure_store() -> SharedStore:
     """The process's one store of built figures (ui/figures.py): shared like the traces they
     are drawn from. A figure is never changed after it is built (st.plotly_chart copies it)."""
-    return TraceStore(FIGURE_BYTES, FIGURE_CACHE, FIGURE_SESSION_BYTES)
+    return SharedStore(FIGURE_BYTES, FIGURE_CACHE, FIGURE_SESSION_BYTES)
 
 
-def stored(store: TraceStore, key, make, size):
+def stored(store: SharedStore, key, make, size):
     """store[key], made by make() and sized by size(value) when missing; owned by this session."""
     value = store.get(key)
     if value is None:
@@ -138,7 +138,7 @@ def _owner() -> str:
 
 
 def _stored(key, make):
-    """The trace under `key` in the process's TraceStore, made (and stored) when missing."""
+    """The trace under `key` in the process's SharedStore, made (and stored) when missing."""
     return stored(trace_store(), key, make, lambda trace: trace.nbytes)
 
 

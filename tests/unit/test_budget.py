@@ -13,7 +13,7 @@ from conftest import tiny_model
 import seq2seq
 from seq2seq import budget
 from seq2seq.budget import MAX_BEAM, MAX_STEPS, MAX_TARGET_TOKENS, step_work
-from ui.session import TraceStore
+from ui.session import SharedStore
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -77,7 +77,7 @@ def test_a_what_if_inherits_the_budget_checks(model):
 # --- the app's trace store ------------------------------------------------------------
 
 def test_the_store_bounds_each_session_in_entries_and_bytes():
-    store = TraceStore(max_bytes=10_000, session_entries=3, session_bytes=500)
+    store = SharedStore(max_bytes=10_000, session_entries=3, session_bytes=500)
     for i in range(5):
         store.put(("a", i), f"trace {i}", 100, owner="a")
     assert store.stats() == {"entries": 3, "bytes": 300, "sessions": 1, "made": 5}
@@ -87,21 +87,21 @@ def test_the_store_bounds_each_session_in_entries_and_bytes():
 
 
 def test_the_store_bounds_the_whole_process_in_bytes():
-    store = TraceStore(max_bytes=1_000, session_entries=32, session_bytes=10_000)
+    store = SharedStore(max_bytes=1_000, session_entries=32, session_bytes=10_000)
     for owner in "abcdefghij":
         store.put((owner,), owner, 300, owner=owner)
     assert store.stats()["bytes"] <= 1_000 and store.get(("j",)) == "j" and store.get(("a",)) is None
 
 
 def test_a_session_finds_what_another_decoded_and_one_copy_is_kept():
-    store = TraceStore(max_bytes=1_000, session_entries=4, session_bytes=1_000)
+    store = SharedStore(max_bytes=1_000, session_entries=4, session_bytes=1_000)
     first = store.put(("link",), "first", 100, owner="teacher")
     assert store.put(("link",), "second", 100, owner="student") == first  # a race: one value wins
     assert store.get(("link",)) == "first" and store.stats()["entries"] == 1
 
 
 def test_the_store_is_safe_from_many_threads():
-    store = TraceStore(max_bytes=5_000, session_entries=8, session_bytes=2_000)
+    store = SharedStore(max_bytes=5_000, session_entries=8, session_bytes=2_000)
 
     def work(owner):
         for i in range(300):
