@@ -249,12 +249,16 @@ def click_chart_slider(g, t: int, page_name: str = "step"):
 
 def play_steps(g, until_step: int, timeout: float = 60) -> list[int]:
     """Click ▶ play; the steps the chart title goes through, until `until_step` is shown."""
-    seen = [view(g)["step"]]
+    # a chart that a rerun is redrawing has no title for a moment: such reads are not steps
+    seen = [until(lambda: view(g), lambda v: v["step"] is not None, what="a chart with a step")["step"]]
     step_button(g.page, "play").click()
     end = time.monotonic() + timeout
     while seen[-1] != until_step and time.monotonic() < end:
-        s = view(g)["step"]
-        if s != seen[-1]:
+        try:
+            s = view(g)["step"]
+        except PlaywrightError:  # the chart is being replaced
+            s = None
+        if s is not None and s != seen[-1]:
             seen.append(s)
         time.sleep(0.05)
     return seen
