@@ -22,7 +22,7 @@ from torch import nn
 
 from ..tokenize import PAD_ID
 from .base import Seq2Seq, masked_softmax
-from .lstm import RNNEncoder, _to_rnn
+from .lstm import RNNEncoder, _to_rnn, lstm_step
 
 SCORES = ("additive", "dot", "general")
 
@@ -100,9 +100,9 @@ class LSTMAttnSeq2Seq(Seq2Seq):
         return logits, weights, scores, context
 
     def step(self, prev, state, memory):
-        out, (h, c) = self.rnn(self.drop(self.embed(prev)).unsqueeze(1), _to_rnn(state))  # (B, 1, H)
+        s, state = lstm_step(self.rnn, self.drop(self.embed(prev)), state)  # (B, H)
+        out = s.unsqueeze(1)  # (B, 1, H)
         logits, weights, scores, context = self._attend(out, memory)
-        state = {"h": h.transpose(0, 1), "c": c.transpose(0, 1)}
         attn = {
             "cross_weights": weights[:, None, None, 0],  # (B, 1 layer, 1 head, S)
             "cross_scores": scores[:, None, None, 0],
