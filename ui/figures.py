@@ -36,10 +36,27 @@ COMPARE_HEIGHT = 560  # compare: each chart at most this tall (rows flatten; a l
 SIDE_BY_SIDE_CELL = 12  # compare: side by side only while attention cells stay this wide (every label written)
 
 
+class _Built(go.Figure):
+    """A finished figure dict that st.plotly_chart sends as it is. Given a dict, Streamlit builds
+    Plotly objects from it to validate it (0.2 s for a step figure's 60 frames); given a Figure,
+    it deep-copies it (`to_dict`) on every run, even when only the step moved. Figures here are
+    built by seq2seq.viz (valid by construction, checked by the tests through go.Figure) and
+    never changed after: this one hands over its dict, so a rerun costs the JSON alone."""
+
+    def __init__(self, spec: dict):
+        super().__init__()
+        self._spec = spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+
 def plot(fig, name: str, key: str | None = None):
-    """A chart whose toolbar camera button saves PNG or SVG (sidebar setting) as `name`."""
+    """A chart whose toolbar camera button saves PNG or SVG (sidebar setting) as `name`.
+    `fig` is a figure dict (what the caches hold) or a go.Figure."""
     fmt = st.session_state.get(EXPORT, "png")
-    st.plotly_chart(fig, width="content", config=viz.export_config(name, fmt), key=key)
+    st.plotly_chart(_Built(fig) if isinstance(fig, dict) else fig, width="content",
+                    config=viz.export_config(name, fmt), key=key)
 
 
 def _trace_key(trace) -> tuple:
@@ -54,14 +71,20 @@ def figure_bytes(trace) -> int:
     return 3 * trace.nbytes
 
 
-def _cached(key: tuple, make, trace) -> go.Figure:
+def _cached(key: tuple, make, trace) -> dict:
     """The figure of `key` in the current language (a figure's words are in the language it
-    was built in: switching language builds it again), shared by every session that asks."""
-    return stored(figure_store(), (current(), *key), make, lambda _fig: figure_bytes(trace))
+    was built in: switching language builds it again), shared by every session that asks; kept
+    as a figure dict (a go.Figure is turned into one once), which plot() sends without a copy."""
+
+    def build():
+        fig = make()
+        return fig.to_dict() if isinstance(fig, go.Figure) else fig
+
+    return stored(figure_store(), (current(), *key), build, lambda _fig: figure_bytes(trace))
 
 
 def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), step: int = 0, topk: bool = True,
-                left: int | None = None, max_width: int | None = None, max_height: int | None = None) -> go.Figure:
+                left: int | None = None, max_width: int | None = None, max_height: int | None = None) -> dict:
     """The cached step figure of a trace and view. It holds every step (frames: the step
     control moves it in the browser) and is cached WITHOUT the step: the figure a page sends
     does not change when only the step does, so stepping never redraws the chart. It opens
@@ -176,7 +199,7 @@ def beam_figure(trace, i: int, matrix_view) -> go.Figure | None:
 
 # --- the self-attention page ------------------------------------------------------------------
 
-def heads_figure(trace, kind: str, selected) -> go.Figure:
+def heads_figure(trace, kind: str, selected) -> dict:
     """Every head of every layer of one kind of attention (cached per trace and view)."""
     present = presenting()
 

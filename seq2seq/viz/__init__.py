@@ -1,5 +1,6 @@
-"""Plotly figure builders: numpy arrays or a Trace in, `go.Figure` out. Never imports
-Streamlit, so every figure also works in a notebook (`fig.show()`).
+"""Plotly figure builders: numpy arrays or a Trace in, `go.Figure` out -- except `step_figure`,
+built for every decode a page shows, which returns a plain figure dict (light to build and send;
+`go.Figure(fig)` or `plotly.io.show(fig)` in a notebook). Never imports Streamlit.
 
     style      colours, fonts, the screen / projector size sets, escaping, tick labels, export config
     layout     Layout: every pixel of a token figure (cells, labels, margins, size), numbers only
@@ -34,7 +35,7 @@ from .charts import quality_figure, training_figure
 from .export import step_gif, step_html, step_images
 from .inside import context_figure, qk_figure, softmax_figure, vectors_figure
 from .layout import DEFAULT_WIDTH, MIN_CELL, Box, Layout, cell_size
-from .step import cell_width, left_margin, show_step, step_figure, step_title
+from .step import cell_width, heatmap_shape, left_margin, show_step, step_figure, step_title, typed_array
 from .style import (
     ARCH_COLOURS,
     ATTN_SCALE,
@@ -57,7 +58,8 @@ from .style import (
 __all__ = [
     "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "FONT_FAMILY", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL",
     "PROJECTOR", "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels",
-    "cell_size", "cell_width", "context_figure", "esc", "export_config", "heads_grid", "left_margin", "qk_figure",
+    "cell_size", "cell_width", "context_figure", "esc", "export_config", "heads_grid", "heatmap_shape", "left_margin",
+    "qk_figure",
     "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_gif", "step_html", "step_images",
-    "step_title", "training_figure", "vectors_figure",
+    "step_title", "training_figure", "typed_array", "vectors_figure",
 ]

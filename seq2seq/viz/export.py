@@ -8,7 +8,6 @@ one frame per decoding step (Plotly's static export, kaleido, on the system's Ch
 
 from __future__ import annotations
 
-import copy
 import html
 import io
 import json
@@ -86,20 +85,28 @@ document.addEventListener("keydown", (e) => {{
 """
 
 
-def step_html(fig: go.Figure, title: str = "", step: int = 0, lang: str = "en") -> str:
+def step_html(fig: dict, title: str = "", step: int = 0, lang: str = "en") -> str:
     """A whole step-through as one HTML file that works offline: the figure with its frames,
     plotly.js inline, First / Back / slider / Next / Last and the keys ← → PageUp PageDown
     Home End (a clicker). `fig` is a seq2seq.viz.step_figure with frames."""
     from plotly.offline import get_plotlyjs
 
-    last = max(0, len(fig.frames) - 1)
+    last = max(0, len(fig.get("frames", ())) - 1)
     return _PAGE.format(
         lang=html.escape(lang), title=html.escape(title or _("Attention Lab: a step-through")),
-        plotly=get_plotlyjs().replace("</script", "<\\/script"), figure=_safe_json(fig.to_plotly_json()),
+        plotly=get_plotlyjs().replace("</script", "<\\/script"), figure=_safe_json(_with_template(fig)),
         last=last, step=max(0, min(int(step), last)), now=json.dumps(_("Step {step} of {last}")),
         first=html.escape(_("First")), back=html.escape(_("Back")), next=html.escape(_("Next")),
         last_label=html.escape(_("Last")),
         keys=html.escape(_("Keys: ← → or PageUp / PageDown step, Home / End jump.")), **ICONS)
+
+
+def _with_template(fig: dict) -> dict:
+    """The figure with Plotly's default look (the app gets Streamlit's theme instead)."""
+    import plotly.io as pio
+
+    template = pio.templates[pio.templates.default].to_plotly_json()
+    return dict(fig, layout=dict(fig["layout"], template=fig["layout"].get("template", template)))
 
 
 def _safe_json(obj) -> str:
@@ -109,19 +116,20 @@ def _safe_json(obj) -> str:
     return json.dumps(obj, cls=PlotlyJSONEncoder).replace("</", "<\\/")
 
 
-def step_images(fig: go.Figure, scale: float = 1.0) -> list[bytes]:
+def step_images(fig: dict, scale: float = 1.0) -> list[bytes]:
     """PNG bytes of every step of a step figure (one per frame), in order."""
     import plotly.io as pio
 
     _chromium()
-    steps = len(fig.frames) or 1
+    steps = len(fig.get("frames", ())) or 1
     figs = []
     for t in range(steps):
-        one = show_step(copy.deepcopy(fig), t)
-        one.frames = ()
-        figs.append(one)
+        one = dict(show_step(fig, t))  # a copy: the figure given stays as it is
+        one.pop("frames", None)
+        figs.append(go.Figure(one))
     if steps == 1:
-        return [pio.to_image(figs[0], format="png", scale=scale, width=fig.layout.width, height=fig.layout.height)]
+        return [pio.to_image(figs[0], format="png", scale=scale, width=figs[0].layout.width,
+                             height=figs[0].layout.height)]
     return _batch(figs, scale)
 
 
@@ -142,7 +150,7 @@ def _batch(figs: list[go.Figure], scale: float) -> list[bytes]:
         return out
 
 
-def step_gif(fig: go.Figure, ms: int = GIF_MS, scale: float = 1.0) -> bytes:
+def step_gif(fig: dict, ms: int = GIF_MS, scale: float = 1.0) -> bytes:
     """An animated GIF of a decode: one frame per step, `ms` each, looping."""
     from PIL import Image
 

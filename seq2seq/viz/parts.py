@@ -4,7 +4,6 @@ per cell, the current step's outline and veil, the true-alignment markers."""
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 
 from ..i18n import N_, _
 from .style import GOLD, HIGHLIGHT
@@ -40,10 +39,11 @@ def step_shapes(step: int, T: int, S: int, xref="x", yref="y", halo: bool = Fals
 
 
 def gold_trace(gold, T, S, size):
-    """Open squares on the cells of the true alignment (rows beyond the decode dropped)."""
+    """Open squares on the cells of the true alignment (rows beyond the decode dropped), as a
+    trace dict (a step figure is a dict; go.Figure.add_trace takes one too)."""
     if gold is None:
         return None
     rows, cols = np.nonzero(np.asarray(gold)[: T, : S] > 0)
-    return go.Scatter(x=cols, y=rows, mode="markers", name=_("true alignment"), hoverinfo="skip",
-                      marker=dict(symbol="square-open", size=max(6, size - 6), color=GOLD, line=dict(width=2.5)),
-                      showlegend=True, xaxis="x", yaxis="y")
+    return dict(type="scatter", x=cols.tolist(), y=rows.tolist(), mode="markers", name=_("true alignment"),
+                hoverinfo="skip", showlegend=True, xaxis="x", yaxis="y",
+                marker=dict(symbol="square-open", size=max(6, size - 6), color=GOLD, line=dict(width=2.5)))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 from conftest import tiny_model
 
@@ -25,13 +27,26 @@ def traces():
     return out
 
 
+def step_fig(*args, **kw) -> go.Figure:
+    """viz.step_figure's dict as a Plotly object: Plotly validates every property of it (a
+    typo in the hand-built dict fails here), and the tests read it by attribute."""
+    return go.Figure(viz.step_figure(*args, **kw))
+
+
 def _heat(fig):
     return next(t for t in fig.data if t.type == "heatmap")
 
 
+def _z(fig) -> np.ndarray:
+    """The heatmap's matrix (a float32 typed array in the figure)."""
+    z = _heat(fig).z
+    a = np.frombuffer(base64.b64decode(z["bdata"]), dtype=z["dtype"])
+    return a.reshape([int(n) for n in z["shape"].split(",")])
+
+
 def test_labels_are_the_tokens_escaped_and_placed_by_number(traces):
     tr = traces["transformer"]
-    fig = viz.step_figure(tr, cross_matrix(tr), step=2)
+    fig = step_fig(tr, cross_matrix(tr), step=2)
     ticks = list(fig.layout.xaxis.ticktext)
     assert len(ticks) == len(tr.src_tokens)
     assert ticks[-1] == "&lt;/s&gt;"  # Plotly would read a raw "</s>" as a tag; no "·21" suffix
@@ -39,14 +54,14 @@ def test_labels_are_the_tokens_escaped_and_placed_by_number(traces):
     # repeated tokens ('d', 'a', 'y', ' ' in the source) stay apart: cells are placed by number
     assert len(set(ticks)) < len(ticks)
     assert list(fig.layout.xaxis.tickvals) == list(range(len(ticks)))
-    assert list(_heat(fig).x) == list(range(len(ticks)))
+    assert (_heat(fig).x0, _heat(fig).dx) == (0, 1)  # column i at x = i
 
 
 def test_step_figure_shapes_and_frames(traces):
     tr = traces["lstm-attn"]
     m = cross_matrix(tr)
-    fig = viz.step_figure(tr, m, step=3)
-    assert np.asarray(_heat(fig).z).shape == (tr.steps, len(tr.src_tokens))
+    fig = step_fig(tr, m, step=3)
+    assert _z(fig).shape == (tr.steps, len(tr.src_tokens))
     assert len(fig.frames) == tr.steps
     assert [f.name for f in fig.frames] == [str(t) for t in range(tr.steps)]
     # one step control per page (ui/stage.py), none in the figure or its exports
@@ -58,11 +73,11 @@ def test_step_figure_shapes_and_frames(traces):
 
 def test_highlighted_row_and_veil(traces):
     tr = traces["lstm-attn"]
-    fig = viz.step_figure(tr, cross_matrix(tr), step=3)
+    fig = step_fig(tr, cross_matrix(tr), step=3)
     outline, veil = fig.layout.shapes
     assert (outline.y0, outline.y1) == (2.5, 3.5)  # row 3
     assert (veil.y0, veil.y1) == (3.5, tr.steps - 0.5)  # the rows not decoded yet
-    last = viz.step_figure(tr, cross_matrix(tr), step=tr.steps - 1, frames=False)
+    last = step_fig(tr, cross_matrix(tr), step=tr.steps - 1, frames=False)
     assert len(last.layout.shapes) == 1  # nothing left to veil
     # each frame moves the outline to its own row
     assert fig.frames[5].layout.shapes[0].y0 == 4.5
@@ -71,28 +86,29 @@ def test_highlighted_row_and_veil(traces):
 def test_strip_shows_the_weights_of_the_step(traces):
     tr = traces["transformer"]
     m = cross_matrix(tr, layer=1, head=2)
-    fig = viz.step_figure(tr, m, step=4)
+    fig = step_fig(tr, m, step=4)
     strip = next(t for t in fig.data if t.type == "bar" and t.yaxis == "y2")
-    np.testing.assert_allclose(strip.y, m[4], rtol=1e-6)
+    np.testing.assert_allclose(strip.y, m[4], atol=5e-5)  # rounded to 4 decimals, as the hover shows
+    assert list(strip.marker.color) == list(strip.y) and strip.marker.cmax == pytest.approx(m.max())  # the scale
     frame_strip = fig.frames[1].data[0]
-    np.testing.assert_allclose(frame_strip.y, m[1], rtol=1e-6)
+    np.testing.assert_allclose(frame_strip.y, m[1], atol=5e-5)
+    np.testing.assert_allclose(_z(fig), m, rtol=1e-6)  # the heatmap keeps every weight
 
 
 def test_hover_names_the_pair_and_the_exact_weight(traces):
     tr = traces["lstm-attn"]
     m = cross_matrix(tr)
-    fig = viz.step_figure(tr, m, step=0)
-    text = _heat(fig).text
-    cell = text[2][13]  # output step 2, source position 13 ('M')
-    assert f"{m[2, 13]:.4f}" in cell
-    assert "← source M<br>" in cell and cell.startswith(f"output {viz.esc(tr.tgt_tokens[2])} ←")
-    assert "%{text}" in _heat(fig).hovertemplate
+    fig = step_fig(tr, m, step=0)
+    heat = _heat(fig)
+    cell = heat.text[2][13]  # output step 2, source position 13 ('M'): the pair, the words in the template
+    assert cell == f"{viz.esc(tr.tgt_tokens[2])} ← M"
+    assert heat.hovertemplate.startswith("output ← source: %{text}<br>weight α = %{z:.4f}")
     assert _heat(fig).colorbar.title.text  # a colour bar with a title
 
 
 def test_topk_panel_marks_the_chosen_token(traces):
     tr = traces["transformer"]
-    fig = viz.step_figure(tr, cross_matrix(tr), step=1)
+    fig = step_fig(tr, cross_matrix(tr), step=1)
     bars = next(t for t in fig.data if t.type == "bar" and t.orientation == "h")
     assert list(bars.text) == [viz.esc(x) for x in tr.topk_tokens[1]]
     chosen = [c == viz.HIGHLIGHT for c in bars.marker.color]
@@ -102,8 +118,8 @@ def test_topk_panel_marks_the_chosen_token(traces):
 def test_show_step_matches_a_fresh_figure(traces):
     tr = traces["lstm-attn"]
     m = cross_matrix(tr)
-    moved = viz.show_step(viz.step_figure(tr, m, step=0), 5)
-    fresh = viz.step_figure(tr, m, step=5)
+    moved = go.Figure(viz.show_step(viz.step_figure(tr, m, step=0), 5))
+    fresh = step_fig(tr, m, step=5)
     assert moved.layout.shapes == fresh.layout.shapes
     assert moved.layout.title.text == fresh.layout.title.text
     assert list(moved.data[1].y) == pytest.approx(list(fresh.data[1].y))
@@ -112,8 +128,8 @@ def test_show_step_matches_a_fresh_figure(traces):
 def test_plain_lstm_shows_the_context_vector(traces):
     tr = traces["lstm"]
     assert cross_matrix(tr) is None
-    fig = viz.step_figure(tr, None, step=2)
-    z = np.asarray(_heat(fig).z)
+    fig = step_fig(tr, None, step=2)
+    z = _z(fig)
     assert z.shape == tr.context.shape
     np.testing.assert_allclose(z, np.repeat(z[:1], len(z), axis=0))  # the same c at every step
     assert not any(t.type == "bar" and t.yaxis == "y2" for t in fig.data)
@@ -124,7 +140,7 @@ def test_plain_lstm_shows_the_context_vector(traces):
 
 def test_plain_lstm_in_a_narrow_column_writes_every_nth_dimension(traces):
     tr = traces["lstm"]
-    fig = viz.step_figure(tr, None, step=0, frames=False, topk=False, max_width=370)
+    fig = step_fig(tr, None, step=0, frames=False, topk=False, max_width=370)
     ticks = list(fig.layout.xaxis.tickvals)
     px = viz.cell_width(fig) * (ticks[1] - ticks[0])
     assert px >= viz.FONT + 8 and ticks[1] - ticks[0] in (1, 2, 4, 8, 16, 32, 64, 128, 256), (ticks, px)
@@ -132,7 +148,7 @@ def test_plain_lstm_in_a_narrow_column_writes_every_nth_dimension(traces):
 
 def test_topk_panel_under_the_chart_keeps_its_labels(traces):
     tr = traces["lstm"]
-    fig = viz.step_figure(tr, None, step=0, max_width=700)
+    fig = step_fig(tr, None, step=0, max_width=700)
     assert fig.layout.yaxis3.domain[0] == 0  # under the chart
     assert fig.layout.margin.b >= 2 * viz.FONT  # room for its 0% / 50% / 100% labels
 
@@ -190,7 +206,7 @@ def test_the_caller_owns_the_page_width(traces):
     tr = traces["transformer"]
     m = cross_matrix(tr)
     for width in (600, 1150):
-        fig = viz.step_figure(tr, m, step=1, max_width=width)
+        fig = step_fig(tr, m, step=1, max_width=width)
         assert fig.layout.width <= width
         rows, cols = viz.axis_labels(tr.tgt_tokens), viz.axis_labels(tr.src_tokens, tr.src_unknown)
         box = viz.Layout(width).step(rows, cols, k=len(tr.topk_tokens[0]))
@@ -200,14 +216,14 @@ def test_the_caller_owns_the_page_width(traces):
     assert grid.layout.width <= 600 < viz.heads_grid(a.weights, a.rows, a.cols, max_width=1100).layout.width
     one = viz.attention_figure(m, tr.tgt_tokens, tr.src_tokens, large=True, max_width=500)
     assert one.layout.width <= 500
-    assert viz.step_figure(tr, m).layout.width <= viz.DEFAULT_WIDTH  # a notebook's default
+    assert step_fig(tr, m).layout.width <= viz.DEFAULT_WIDTH  # a notebook's default
 
 
 @pytest.mark.parametrize("n,all_labels", [(20, True), (60, True), (100, False)])
 def test_long_inputs_fit_the_page(n, all_labels):
     model = tiny_model("transformer", "reverse")
     tr = seq2seq.decode(model, ("abcdefghij" * 10)[:n], max_len=6)
-    fig = viz.step_figure(tr, cross_matrix(tr), step=0)
+    fig = step_fig(tr, cross_matrix(tr), step=0)
     S = n + 1
     assert fig.layout.width <= viz.DEFAULT_WIDTH
     heat_px = (fig.layout.width - fig.layout.margin.l - fig.layout.margin.r) * fig.layout.xaxis.domain[1]
@@ -231,4 +247,5 @@ def test_step_html_is_self_contained_with_every_step(traces):
     assert re.search(r"let cur = 2;", page) and f"const LAST = {tr.steps - 1};" in page
     for key in ("ArrowRight", "PageDown", "PageUp", "Home", "End"):
         assert key in page
-    np.testing.assert_allclose(figure["frames"][3]["data"][0]["y"], cross_matrix(tr)[3], rtol=1e-6)
+    np.testing.assert_allclose(figure["frames"][3]["data"][0]["y"], cross_matrix(tr)[3], atol=5e-5)
+    assert figure["layout"]["template"]["layout"]  # Plotly's own look, out of Streamlit's theme

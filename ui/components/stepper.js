@@ -79,6 +79,26 @@ function settle(gd, t) {  // the frame's bars through Plotly itself (a full redr
 const PATH = /^M([-\d.e]+),([-\d.e]+)V([-\d.e]+)H([-\d.e]+)V([-\d.e]+)Z$/;
 const unescape = (s) => { const e = document.createElement("textarea"); e.innerHTML = s; return e.value; };
 
+// A bar's colour: a colour string as it is; a number through the trace's colour scale (the
+// strip's bars are coloured on the heatmap's scale: marker.colorscale, cmin, cmax).
+function colourOf(marker, c) {
+  if (typeof c !== "number") return c;
+  const scale = marker && marker.colorscale;
+  if (!Array.isArray(scale) || !scale.length) return null;
+  const lo = marker.cmin ?? 0, hi = marker.cmax ?? 1;
+  const x = Math.max(0, Math.min(1, hi > lo ? (c - lo) / (hi - lo) : 0));
+  let i = 1;
+  while (i < scale.length - 1 && scale[i][0] < x) i++;
+  const [x0, c0] = scale[i - 1], [x1, c1] = scale[Math.min(i, scale.length - 1)];
+  const a = rgb(c0), b = rgb(c1), f = x1 > x0 ? (x - x0) / (x1 - x0) : 0;
+  return `rgb(${a.map((v, k) => Math.round(v + f * (b[k] - v))).join(",")})`;
+}
+
+function rgb(colour) {  // "rgb(8,48,107)" or "#08306b" -> [8, 48, 107]
+  if (colour[0] === "#") return [1, 3, 5].map((k) => parseInt(colour.slice(k, k + 2), 16));
+  return colour.replace(/[^\d,.]/g, "").split(",").slice(0, 3).map(Number);
+}
+
 // One bar trace to a frame's values, in place; false where Plotly's SVG is not as expected.
 function moveBars(gd, idx, d) {
   const cd = gd.calcdata && gd.calcdata[idx];
@@ -100,7 +120,7 @@ function moveBars(gd, idx, d) {
     const [x0, y0, y1, x1] = [m[1], m[2], m[3], m[4]];
     const oldEnd = Number(x1);
     path.setAttribute("d", trace.orientation === "h" ? `M${x0},${y0}V${y1}H${v}V${y0}Z` : `M${x0},${y0}V${v}H${x1}V${y0}Z`);
-    if (Array.isArray(colours) && colours[j]) path.style.fill = colours[j];
+    if (Array.isArray(colours) && colours[j] !== undefined) path.style.fill = colourOf(trace.marker, colours[j]);
     const label = points[j].querySelector("text.bartext");
     if (label && d.text && trace.orientation === "h") {  // "token  92.1%", outside the bar's end
       const tr = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(label.getAttribute("transform") || "");
