@@ -48,12 +48,26 @@ class _Search:
     gen: torch.Generator  # sampling's own random numbers
 
 
-def _record(attn, b, probs_row, chosen, k, forced):
-    """Per-step numbers of hypothesis b, on the CPU."""
-    p, i = probs_row.topk(min(k, probs_row.numel()))
-    rec = {"prob": float(probs_row[chosen]), "topk_ids": i.tolist(), "topk_probs": p.tolist(), "forced": forced}
-    for key, v in attn.items():
-        rec[key] = _np(v[b])
+class _Step:
+    """What one step recorded for all its hypotheses at once (one topk, one copy per key):
+    each hypothesis's record then indexes into it. `attn` values stay tensors until the trace
+    is built (one numpy conversion per key at the end, not one per step)."""
+
+    __slots__ = ("attn", "logp", "topk_ids", "topk_logp")
+
+    def __init__(self, attn, logp, k):
+        self.attn = {key: v.detach() for key, v in attn.items()}
+        self.logp = logp
+        top = logp.topk(min(k, logp.size(-1)), dim=-1)
+        self.topk_ids, self.topk_logp = top.indices.tolist(), top.values.exp().tolist()
+
+
+def _record(step: _Step, b, chosen, forced):
+    """Per-step numbers of hypothesis b (its probabilities exp(log p), as a softmax would give)."""
+    rec = {"prob": float(step.logp[b, chosen].exp()), "topk_ids": step.topk_ids[b],
+           "topk_probs": step.topk_logp[b], "forced": forced}
+    for key, v in step.attn.items():
+        rec[key] = v[b]
     return rec
 
 
@@ -102,9 +116,7 @@ def _step_limit(model, max_len, src_len, prefix_len):
 def _log_probs(logits, search, forced_id=None):
     """Step logits (n, V) -> log-probabilities (n, V) on the CPU to choose from: padding, a
     second <s> and <unk> are never chosen (unless <unk> is the forced token)."""
-    for i in NEVER_WRITTEN:
-        if i != forced_id:
-            logits[:, i] = float("-inf")
+    logits[:, [i for i in NEVER_WRITTEN if i != forced_id]] = float("-inf")
     if search.strategy == "sample":
         logits = logits / search.temperature
         if search.top_k:
@@ -113,26 +125,30 @@ def _log_probs(logits, search, forced_id=None):
     return torch.log_softmax(logits.float(), dim=-1).cpu()
 
 
-def _candidates(active, logp, probs, forced_id, search):
+def _candidates(active, logp, forced_id, search):
     """This step's continuations (parent, token id, new logprob, forced), best first."""
     if forced_id is not None:
         return [(b, forced_id, h.logprob + float(logp[b, forced_id]), True) for b, h in enumerate(active)]
     if search.strategy == "sample":
-        tok = int(torch.multinomial(probs[0], 1, generator=search.gen))
+        tok = int(torch.multinomial(logp[0].exp(), 1, generator=search.gen))
         return [(0, tok, active[0].logprob + float(logp[0, tok]), False)]
+    if len(active) == 1:
+        top = logp[0].topk(min(2 * search.width, logp.size(1)))
+        lp = active[0].logprob
+        return [(0, i, lp + s, False) for s, i in zip(top.values.tolist(), top.indices.tolist())]
     total = (torch.tensor([h.logprob for h in active])[:, None] + logp).view(-1)  # (n * V)
     top = total.topk(min(2 * search.width, total.numel()))
     V = logp.size(1)
-    return [(int(i) // V, int(i) % V, float(s), False) for s, i in zip(top.values, top.indices)]
+    return [(i // V, i % V, s, False) for s, i in zip(top.values.tolist(), top.indices.tolist())]
 
 
-def _extend(active, cands, attn, probs, search):
+def _extend(active, cands, step: _Step, search):
     """Grow hypotheses by the candidates in order, until `width` of them go on.
     Returns (going on, ended with </s>)."""
     going, ended = [], []
     for parent, tok, lp, forced in cands:
         h = active[parent]
-        hyp = _Hyp(h.ids + [tok], lp, h.records + [_record(attn, parent, probs[parent], tok, search.k, forced)])
+        hyp = _Hyp(h.ids + [tok], lp, h.records + [_record(step, parent, tok, forced)])
         hyp.records[-1]["parent"] = parent
         (ended if tok == EOS_ID else going).append(hyp)
         if len(going) == search.width:
@@ -160,13 +176,14 @@ def _search(model, memory, forced_ids, max_len, search, max_work):
         logits, state, attn = model.step(prev, state, mem)
         forced_id = forced_ids[t] if t < len(forced_ids) else None
         logp = _log_probs(logits, search, forced_id)
-        probs = logp.exp()
-        cands = _candidates(active, logp, probs, forced_id, search)
-        active, ended = _extend(active, cands, attn, probs, search)
+        cands = _candidates(active, logp, forced_id, search)
+        active, ended = _extend(active, cands, _Step(attn, logp, search.k), search)
         finished += ended
         if len(finished) >= search.width or not active:
             return finished, work, False
-        state = _expand(state, torch.tensor([h.records[-1]["parent"] for h in active], device=device))
+        parents = [h.records[-1]["parent"] for h in active]
+        if parents != list(range(n)):  # greedy, sampling and forcing keep their one hypothesis in place
+            state = _expand(state, torch.tensor(parents, device=device))
     return finished + active, work, False
 
 
@@ -228,9 +245,10 @@ def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
 # --- the trace from the memory and the best hypothesis ------------------------------
 
 def _stack(records, key):
+    """One key of every step's record, stacked (steps, ...) as one read-only float32 array."""
     if not records or key not in records[0]:
         return None
-    return frozen(np.stack([r[key] for r in records]))
+    return frozen(_np(torch.stack([r[key] for r in records])))
 
 
 def _first(memory, key):
@@ -247,8 +265,8 @@ def _decoder_self_attention(recs):
     weights = np.zeros((L, H, T, T), dtype=np.float32)
     scores = np.full((L, H, T, T), np.nan, dtype=np.float32)
     for t, r in enumerate(recs):
-        weights[:, :, t, : t + 1] = r["self_weights"]
-        scores[:, :, t, : t + 1] = r["self_scores"]
+        weights[:, :, t, : t + 1] = _np(r["self_weights"])
+        scores[:, :, t, : t + 1] = _np(r["self_scores"])
     return frozen(weights), frozen(scores), frozen(np.tril(np.ones((T, T), dtype=bool)))
 
 

@@ -111,18 +111,26 @@ function moveBars(gd, idx, d) {
   const fl = gd._fullLayout;
   const axis = trace.orientation === "h" ? fl[`xaxis${trace.xaxis.slice(1)}`] : fl[`yaxis${trace.yaxis.slice(1)}`];
   const colours = d.marker && d.marker.color;
+  const h = trace.orientation === "h";
+  const pos = h ? fl[`yaxis${trace.yaxis.slice(1)}`] : fl[`xaxis${trace.xaxis.slice(1)}`];
   for (let j = 0; j < points.length; j++) {
     const path = points[j].querySelector("path");
-    const m = path && PATH.exec(path.getAttribute("d") || "");
+    if (!path) return false;
+    let m = PATH.exec(path.getAttribute("d") || "");
+    if (!m && cd[j] && cd[j].p0 !== undefined && pos) {
+      // a bar of value 0 is drawn blank ("M0,0Z"): its edges from Plotly's own numbers instead
+      const a = pos.c2p(cd[j].p0), b = pos.c2p(cd[j].p1), base = axis.c2p(0);
+      m = h ? [null, base, a, b, base] : [null, a, base, base, b];
+    }
     if (!m) return false;
     const v = axis.c2p(values[j]);
     if (!isFinite(v)) return false;
     const [x0, y0, y1, x1] = [m[1], m[2], m[3], m[4]];
     const oldEnd = Number(x1);
-    path.setAttribute("d", trace.orientation === "h" ? `M${x0},${y0}V${y1}H${v}V${y0}Z` : `M${x0},${y0}V${v}H${x1}V${y0}Z`);
+    path.setAttribute("d", h ? `M${x0},${y0}V${y1}H${v}V${y0}Z` : `M${x0},${y0}V${v}H${x1}V${y0}Z`);
     if (Array.isArray(colours) && colours[j] !== undefined) path.style.fill = colourOf(trace.marker, colours[j]);
     const label = points[j].querySelector("text.bartext");
-    if (label && d.text && trace.orientation === "h") {  // "token  92.1%", outside the bar's end
+    if (label && d.text && h) {  // "token  92.1%", outside the bar's end
       const tr = /translate\(([-\d.e]+)[ ,]+([-\d.e]+)\)/.exec(label.getAttribute("transform") || "");
       const before = label.getBBox().width;
       label.textContent = `${unescape(d.text[j])}  ${(100 * values[j]).toFixed(1)}%`;
