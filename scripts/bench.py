@@ -148,11 +148,23 @@ def _decode_row(arch: str) -> dict:
     def forward():
         model(src, mask, tgt)
 
-    return dict(arch=arch, steps=trace.steps, greedy=median_ms(lambda: decode(model, SENTENCE), n=30),
-                bare=median_ms(bare, n=30), forward=median_ms(forward, n=30),
-                beam=median_ms(lambda: decode(model, SENTENCE, "beam", beam=4), n=20),
-                beam_steps=decode(model, SENTENCE, "beam", beam=4).steps,
-                weights_mb=sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20)
+    ms = interleaved({"greedy": lambda: decode(model, SENTENCE), "bare": bare, "forward": forward,
+                      "beam": lambda: decode(model, SENTENCE, "beam", beam=4)}, rounds=40)
+    return dict(arch=arch, steps=trace.steps, beam_steps=decode(model, SENTENCE, "beam", beam=4).steps,
+                weights_mb=sum(p.numel() * p.element_size() for p in model.parameters()) / 2**20, **ms)
+
+
+def interleaved(fns: dict, rounds: int = 30, warm: int = 3) -> dict:
+    """Median ms of each function, called in turn round after round: a slow moment of the
+    machine falls on all of them, not on one."""
+    times = {name: [] for name in fns}
+    for r in range(warm + rounds):
+        for name, f in fns.items():
+            t = time.perf_counter()
+            f()
+            if r >= warm:
+                times[name].append(time.perf_counter() - t)
+    return {name: 1e3 * statistics.median(v) for name, v in times.items()}
 
 
 # --- threads under load --------------------------------------------------------------------------

@@ -55,13 +55,21 @@ class Score(nn.Module):
         elif kind == "general":
             self.W = nn.Linear(hidden, hidden, bias=False)
 
-    def forward(self, s, h):
+    def keys(self, h):
+        """What the score computes from the encoder states alone: U h (additive), W h (general),
+        h (dot). The same at every step: `encode` computes it once."""
+        if self.kind == "additive":
+            return self.U(h)
+        if self.kind == "general":
+            return self.W(h)
+        return h
+
+    def forward(self, s, h, keys=None):
+        keys = self.keys(h) if keys is None else keys
         if self.kind == "additive":
             # (B, T, 1, A) + (B, 1, S, A) -> (B, T, S, A) -> (B, T, S)
-            return self.v(torch.tanh(self.W(s).unsqueeze(2) + self.U(h).unsqueeze(1))).squeeze(-1)
-        if self.kind == "general":
-            return s @ self.W(h).transpose(1, 2)
-        return s @ h.transpose(1, 2)
+            return self.v(torch.tanh(self.W(s).unsqueeze(2) + keys.unsqueeze(1))).squeeze(-1)
+        return s @ keys.transpose(1, 2)
 
 
 class LSTMAttnSeq2Seq(Seq2Seq):
@@ -85,7 +93,7 @@ class LSTMAttnSeq2Seq(Seq2Seq):
 
     def encode(self, src, src_mask):
         states, h0, c0 = self.encoder(src, src_mask)
-        return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0}
+        return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0, "score_keys": self.score.keys(states)}
 
     def init_state(self, memory):
         return {"h": memory["h0"], "c": memory["c0"]}
@@ -93,7 +101,7 @@ class LSTMAttnSeq2Seq(Seq2Seq):
     def _attend(self, s, memory):
         """s: (B, T, H) -> logits (B, T, V), weights, scores (B, T, S), context (B, T, H)."""
         h = memory["enc_states"]
-        scores = self.score(s, h)  # (B, T, S)
+        scores = self.score(s, h, memory.get("score_keys"))  # (B, T, S)
         weights = masked_softmax(scores, memory["src_mask"].unsqueeze(1))
         context = weights @ h  # (B, T, H)
         logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([context, s], dim=-1)))))
