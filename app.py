@@ -39,6 +39,8 @@ try:
     page.run()
 except Exception as e:  # st.stop / st.rerun are BaseExceptions and pass through
     shell.page_failed(e)
-finally:  # the load test (scripts/load_test.py) reads each run's time as the server saw it
+finally:
+    models.warm_up()  # torch and the decoding code load in the background once the first page is out
+    # the load test (scripts/load_test.py) reads each run's time as the server saw it
     if os.environ.get("ATTENTION_LAB_TIMING"):
         shell.log_run(os.environ["ATTENTION_LAB_TIMING"], page.url_path, time.perf_counter() - started)

@@ -7,10 +7,25 @@ attention, one decoding trace, safe checkpoints. Never imports Streamlit.
     trace.cross_weights                                # (steps, layers, heads, src)
 """
 
-from .checkpoint import CheckpointError, available, load, read_config, resolve_device, save
-from .decoding import STRATEGIES, Hypothesis, Trace, decode, whatif
-from .models import REGISTRY, build_model
-from .tokenize import Tokenizer, labels
+import importlib
+
+# Names and the module each lives in, imported on first use (PEP 562): `import seq2seq` and its
+# torch-free parts (i18n, configs, checkpoint checks, the figures) never wait for torch to load.
+_WHERE = {
+    "CheckpointError": "checkpoint", "available": "checkpoint", "load": "checkpoint", "read_config": "checkpoint",
+    "resolve_device": "checkpoint", "save": "checkpoint",
+    "STRATEGIES": "trace", "Hypothesis": "trace", "Trace": "trace",
+    "decode": "decoding", "whatif": "decoding",
+    "REGISTRY": "models", "build_model": "models",
+    "Tokenizer": "tokenize", "labels": "tokenize",
+}
+
+
+def __getattr__(name):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "REGISTRY", "STRATEGIES", "CheckpointError", "Hypothesis", "Tokenizer", "Trace", "available", "build_model",

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .decoding import Trace
 from .i18n import _
+from .trace import Trace
 
 
 def head_matrix(weights, layer: int = -1, head: int | None = None) -> np.ndarray | None:

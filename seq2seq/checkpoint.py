@@ -25,13 +25,12 @@ import json
 import os
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, save_file
 
+from .configs import CONFIGS
 from .files import PART, atomic_save, atomic_write, clean_orphans, rewrite, write_json  # noqa: F401  (re-exported)
-from .models import REGISTRY, Seq2Seq
 from .schema import (
     MAX_DEPTH,
     config_problem,
@@ -42,7 +41,11 @@ from .schema import (
     model_config_problem,
 )
 from .tokenize import Tokenizer
-from .weights import decode_weights, encode_weights
+
+if TYPE_CHECKING:  # torch is imported where weights are read or written, never to read a config
+    import torch
+
+    from .models import Seq2Seq
 
 FORMAT_VERSION = 1
 # Where the shipped models live; ATTENTION_LAB_CHECKPOINTS points elsewhere (tests use it).
@@ -67,6 +70,8 @@ class CheckpointError(Exception):
 
 def resolve_device(device: str | torch.device = "auto") -> torch.device:
     """"auto" picks CUDA, then Apple MPS, then CPU; "cuda" without a GPU is an error."""
+    import torch
+
     device = str(device)
     if device == "auto":
         if torch.cuda.is_available():
@@ -80,6 +85,8 @@ def resolve_device(device: str | torch.device = "auto") -> torch.device:
 
 
 def _write_weights(tensors: dict, path: Path):
+    from safetensors.torch import save_file
+
     atomic_save(path, lambda tmp: save_file(tensors, tmp, metadata={"format_version": str(FORMAT_VERSION)}))
 
 
@@ -89,6 +96,8 @@ KEEP = (TRAIN_LOG, NOTES, RESUME)
 
 
 def _write_model(model: Seq2Seq, folder: Path, task: str, dtype: str, meta: dict):
+    from .weights import encode_weights
+
     _write_weights(encode_weights(model.state_dict(), dtype), folder / WEIGHTS)
     for tok in (model.src_tok, model.tgt_tok):
         if tok.model is not None:  # subword pieces: SentencePiece's own file, named in the tokenizer JSON
@@ -227,29 +236,44 @@ def append_train_log(folder, row: dict):
 
 # --- loading a model ------------------------------------------------------------------------
 
+def _config_class(arch):
+    """The model config class of `arch`, or None: the shipped architectures' without torch,
+    others (one registered at run time, as a test's toy) from the model registry."""
+    if not isinstance(arch, str):
+        return None
+    if arch in CONFIGS:
+        return CONFIGS[arch]
+    from .models import REGISTRY
+
+    return REGISTRY[arch][1] if arch in REGISTRY else None
+
+
 def _classes(folder: Path, info: dict):
-    """(model class, config class) of a config.json whose format, arch and model config are
-    valid (types and ranges, seq2seq.schema); CheckpointError naming the field otherwise."""
+    """The config class of a config.json whose format, arch and model config are valid (types
+    and ranges, seq2seq.schema); CheckpointError naming the field otherwise. Needs no torch."""
     path = folder / CONFIG
     if info.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(path, f"format_version {info.get('format_version')!r}, this code reads {FORMAT_VERSION}")
-    arch = info.get("arch")
-    if arch not in REGISTRY:
-        raise CheckpointError(path, f"unknown arch {arch!r}")
+    config_cls = _config_class(info.get("arch"))
+    if config_cls is None:
+        raise CheckpointError(path, f"unknown arch {info.get('arch')!r}")
     if not isinstance(info.get("config"), dict):
         raise CheckpointError(path, "no model config ('config' is missing)")
-    problem = model_config_problem(info["config"], REGISTRY[arch][1])
+    problem = model_config_problem(info["config"], config_cls)
     if problem:
         raise CheckpointError(path, problem)
-    return REGISTRY[arch]
+    return config_cls
 
 
 def _build(folder: Path, info: dict) -> Seq2Seq:
     """The model that config.json describes, untrained. Its config is checked first (types,
     ranges), and a model whose big matrices alone would not fit in its weights file (one byte
     per parameter at least) is refused before anything is allocated."""
+    from .models import REGISTRY
+
     path = folder / CONFIG
-    model_cls, config_cls = _classes(folder, info)
+    config_cls = _classes(folder, info)
+    model_cls = REGISTRY[info["arch"]][0]
     weights = folder / WEIGHTS
     if weights.exists() or weights.is_symlink():
         checked_file(weights, MAX_WEIGHTS_BYTES)
@@ -298,6 +322,11 @@ def _tokenizers(folder: Path, info: dict, model: Seq2Seq) -> tuple[Tokenizer, To
 
 
 def _weights(folder: Path, expected: dict) -> dict:
+    import torch
+    from safetensors.torch import load_file
+
+    from .weights import decode_weights
+
     path = checked_file(folder / WEIGHTS, MAX_WEIGHTS_BYTES)
     try:
         tensors = load_file(path)
@@ -357,6 +386,10 @@ def available(root=None) -> list[str]:
 def convert(name_or_path, dtype: str) -> Path:
     """Re-store a checkpoint's weights as `dtype` (e.g. int8 to fit the size budget); the folder
     is rewritten whole, keeping everything else in it."""
+    from safetensors.torch import load_file
+
+    from .weights import decode_weights, encode_weights
+
     folder = find(name_or_path)
     check(folder)
     tensors = decode_weights(load_file(folder / WEIGHTS))

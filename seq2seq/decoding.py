@@ -16,10 +16,7 @@ from .batching import pad
 from .budget import MAX_SOURCE_TOKENS, MAX_STEPS, MAX_TARGET_TOKENS, MAX_WORK, check_settings, step_work
 from .i18n import _
 from .tokenize import BOS, BOS_ID, EOS, EOS_ID, NEVER_WRITTEN
-from .trace import STOPS, Hypothesis, Trace, frozen
-
-STRATEGIES = ("greedy", "beam", "sample", "forced")
-
+from .trace import STOPS, STRATEGIES, Hypothesis, Trace, frozen
 
 # --- decoding ----------------------------------------------------------------------
 

@@ -11,6 +11,8 @@ import numpy as np
 
 from .i18n import N_
 
+STRATEGIES = ("greedy", "beam", "sample", "forced")  # how seq2seq.decode chooses each token
+
 # Why a decode ended, in words (English messages: show them through `_()`).
 STOPS = {"end": N_("wrote the end marker </s>"), "length": N_("stopped at the length limit without finishing"),
          "budget": N_("stopped by the work budget without finishing")}

@@ -8,12 +8,15 @@ the session that asked for it). A retrained checkpoint has a new stamp and is lo
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import platform
+import sys
+import threading
 from pathlib import Path
 
 import streamlit as st
-import torch
 
 import seq2seq
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
@@ -51,9 +54,47 @@ def zoo() -> dict[str, dict[str, str]]:
     return {t: {a: found[t][a] for a in ARCH_LABELS if a in found[t]} for t in order if t in found}
 
 
+def _gpu_possible() -> bool:
+    """Whether this machine could have a GPU torch uses, by what the system shows (no torch)."""
+    if sys.platform != "linux":
+        return sys.platform == "win32" or (sys.platform == "darwin" and platform.machine() == "arm64")
+    return Path("/proc/driver/nvidia").exists() or Path("/dev/kfd").exists() or any(Path("/dev").glob("nvidia[0-9]*"))
+
+
+@functools.cache
+def accelerator() -> str:
+    """"cuda", "mps" or "cpu": the best device models can run on here. Asking torch imports it
+    (~2 s on a small machine); where no GPU can be (a Linux machine with no NVIDIA or AMD GPU
+    device) the answer is "cpu" without it, so the home page and the sidebar never wait for torch."""
+    if "torch" not in sys.modules and not _gpu_possible():
+        return "cpu"
+    return seq2seq.resolve_device("auto").type
+
+
+_warming = threading.Lock()
+_warmed = False
+
+
+def warm_up():
+    """Import torch and the decoding code in the background, once per server process: called
+    after a run has been sent (app.py), so the first page paints without waiting for them
+    and the first decode finds them loaded."""
+    global _warmed
+    with _warming:
+        if _warmed or os.environ.get("ATTENTION_LAB_WARM_UP") == "0":  # 0: load torch only when a page needs it
+            return
+        _warmed = True
+
+    def work():
+        import seq2seq.decoding  # noqa: F401  (torch and the models with it)
+        import seq2seq.models  # noqa: F401
+
+    threading.Thread(target=work, name="attention-lab-warm-up", daemon=True).start()
+
+
 def device() -> str:
     """The device models run on in this session ("cuda", "mps" or "cpu")."""
-    accel = seq2seq.resolve_device("auto").type
+    accel = accelerator()
     choice = st.session_state.get(DEVICE, accel)
     return choice if choice in (accel, "cpu") else accel
 
@@ -74,6 +115,8 @@ THREADS = int(os.environ.get("ATTENTION_LAB_THREADS") or 1)
 
 @st.cache_resource(show_spinner=False, max_entries=24)  # the spinner: load_model (its text is translated)
 def _load_model(folder: str, device: str, stamp: tuple):
+    import torch
+
     torch.set_num_threads(THREADS)
     return seq2seq.load(folder, device=device)
 

@@ -12,10 +12,10 @@ import json
 
 import streamlit as st
 
-import seq2seq
+import seq2seq.checkpoint
 from seq2seq.i18n import _
 
-from . import compat, lang
+from . import compat, lang, models
 from .keys import DEVICE, EXPORT, PERSIST, PRESENT, PRESENT_SEEN, Q_PRESENT, Q_WORDS, k
 from .session import figure_store, trace_store, valid
 from .text import DEVICE_LABELS, label, md
@@ -97,7 +97,7 @@ def sidebar():
     """The sidebar every page shares: device, chart export format, presentation mode, a word on links."""
     with st.sidebar:
         lang.picker()
-        accel = seq2seq.resolve_device("auto").type
+        accel = models.accelerator()
         if accel == "cpu":
             st.session_state[DEVICE] = "cpu"
             st.caption(_("Models run on the **CPU** (no GPU found)."))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 import streamlit as st
 
 from seq2seq.attention import KINDS
-from seq2seq.decoding import STRATEGIES
+from seq2seq.trace import STRATEGIES
 
 from . import keys
 from .keys import (

@@ -11,10 +11,11 @@ import streamlit as st
 
 import seq2seq
 from seq2seq.attention import KINDS, attention_stack, cross_matrix
-from seq2seq.decoding import MAX_SOURCE_TOKENS, STRATEGIES
+from seq2seq.budget import MAX_SOURCE_TOKENS
 from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
 from seq2seq.i18n import N_, _, ngettext
 from seq2seq.subword import display, has_pieces, piece_text
+from seq2seq.trace import STRATEGIES
 
 from . import session
 from .keys import (

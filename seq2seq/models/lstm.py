@@ -11,24 +11,13 @@ step) instead, and the pages say so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..configs import LSTMConfig  # noqa: F401  (re-exported)
 from ..tokenize import PAD_ID
 from .base import Seq2Seq
-
-
-@dataclass
-class LSTMConfig:
-    src_vocab: int = 100  # source vocabulary size
-    tgt_vocab: int = 100  # target vocabulary size
-    emb: int = 128  # embedding size, source and target
-    hidden: int = 256  # decoder hidden size; the encoder has hidden // 2 per direction
-    layers: int = 1  # LSTM layers in encoder and decoder
-    dropout: float = 0.1  # dropout on embeddings and outputs
 
 
 class RNNEncoder(nn.Module):

@@ -15,29 +15,13 @@ arrangement so training runs over all steps at once:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import torch
 from torch import nn
 
+from ..configs import SCORES, LSTMAttnConfig  # noqa: F401  (re-exported)
 from ..tokenize import PAD_ID
 from .base import Seq2Seq, masked_softmax
 from .lstm import RNNEncoder, _to_rnn, lstm_step
-
-SCORES = ("additive", "dot", "general")
-
-
-@dataclass
-class LSTMAttnConfig:
-    src_vocab: int = 100  # source vocabulary size
-    tgt_vocab: int = 100  # target vocabulary size
-    emb: int = 128  # embedding size, source and target
-    hidden: int = 256  # decoder hidden size; the encoder has hidden // 2 per direction
-    layers: int = 1  # LSTM layers in encoder and decoder
-    score: str = "additive"  # attention score: additive | dot | general
-    attn_dim: int = 128  # size of the additive score's hidden layer
-    dropout: float = 0.1  # dropout on embeddings and outputs
-    tie: bool = False  # one vocabulary and one embedding table for source and target
 
 
 class Score(nn.Module):

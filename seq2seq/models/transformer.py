@@ -15,27 +15,13 @@ incrementally with a self-attention key/value cache held in the (returned) state
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from ..configs import TransformerConfig  # noqa: F401  (re-exported)
 from ..tokenize import PAD_ID
 from .base import Seq2Seq, attention
-
-
-@dataclass
-class TransformerConfig:
-    src_vocab: int = 100  # source vocabulary size
-    tgt_vocab: int = 100  # target vocabulary size
-    d_model: int = 128  # model width
-    heads: int = 4  # attention heads per layer; d_k = d_model // heads
-    enc_layers: int = 2  # encoder layers
-    dec_layers: int = 2  # decoder layers
-    d_ff: int = 512  # feed-forward inner size
-    dropout: float = 0.1  # dropout on sublayer outputs and attention weights
-    max_len: int = 256  # longest sequence the positional encoding covers
-    tie: bool = False  # one vocabulary, one embedding table: source, target and output (Press & Wolf 2017)
 
 
 def positional_encoding(max_len, d):

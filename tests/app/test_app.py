@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +16,8 @@ from apptest_util import arr, charts, ok, start, step_to, texts
 
 import seq2seq
 from ui import keys, models
+
+REPO = Path(__file__).resolve().parents[2]
 
 STEP, COMPARE = "views/step.py", "views/compare.py"
 
@@ -58,6 +64,20 @@ def test_home_page(tiny_checkpoints):
     assert "CC-BY 2.0 France" in body and "tatoeba.org" in body and "manythings.org/anki" in body
     assert at.image  # the diagram
     assert not at.error
+
+
+def test_the_home_page_never_waits_for_torch():
+    """The home page and the sidebar need no model: in a fresh process they run without
+    importing torch (~2 s on a 2-core machine), which loads in the background afterwards."""
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            "at = AppTest.from_file('app.py', default_timeout=60).run()\n"
+            "assert not at.exception, at.exception\n"
+            "assert at.dataframe and 'CPU' in ' '.join(c.value for c in at.sidebar.caption)\n"
+            "print('torch imported:', 'torch' in sys.modules)\n")
+    env = dict(os.environ, ATTENTION_LAB_WARM_UP="0")  # the background import would race the check
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().splitlines()[-1] == "torch imported: False"
 
 
 def test_sidebar_device_and_export_format():
