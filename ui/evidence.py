@@ -113,6 +113,32 @@ def probability_table(trace, forced) -> pd.DataFrame:
                          _("change"): np.round((forced.probs[:n] - trace.probs[:n]).astype(float), 3)})
 
 
+def alignment_table(trace, gold) -> pd.DataFrame | None:
+    """Attention as an aligner against the true alignment, one row per layer and head (and each
+    layer's mean): precision, recall and AER of the argmax link and of links >= 0.5. None
+    without attention or a true alignment."""
+    from seq2seq.gold import THRESHOLD, alignment_scores
+
+    if trace.cross_weights is None or gold is None:
+        return None
+    w = np.asarray(trace.cross_weights)  # (T, L, H, S)
+    L, H = w.shape[1:3]
+    rows = {}
+    for layer in range(L):
+        for head in [*range(H), None] if H > 1 else [0]:
+            m = w[:, layer].mean(1) if head is None else w[:, layer, head]
+            name = (_("layer {layer} · mean over heads").format(layer=layer + 1) if head is None
+                    else _("layer {layer} · head {head}").format(layer=layer + 1, head=head + 1) if H > 1
+                    else _("attention"))
+            s = alignment_scores(m, gold)
+            if s["argmax"] is None:
+                return None
+            rows[name] = {_("AER, argmax"): s["argmax"]["aer"], _("precision, argmax"): s["argmax"]["precision"],
+                          _("recall, argmax"): s["argmax"]["recall"],
+                          _("AER, α ≥ {t}").format(t=THRESHOLD): s["threshold"]["aer"]}
+    return pd.DataFrame(rows).T.round(3)
+
+
 def pair_label(a: str, b: str) -> str:
     return _("{a} vs {b}").format(a=_(METHOD_LABELS[a]), b=_(METHOD_LABELS[b]))
 

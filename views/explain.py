@@ -5,6 +5,7 @@ model's faithfulness table and head-importance grid (its explain.json)."""
 import streamlit as st
 
 from seq2seq.checkpoint import read_explain
+from seq2seq.gold import gold_alignment
 from seq2seq.i18n import _
 from ui import evidence, figures, shared, shell, stage, widgets
 from ui.keys import Q_KNOCKOUT, SHARED, k
@@ -42,13 +43,10 @@ shell.hint(_("Each row is scaled to its own largest value (1 = that row's most i
 if faith.per_step:
     per_step = {view: {m: rho[t] for m, rho in row.items()} for view, row in faith.per_step.items()
                 if view in ("last layer", "rollout")}
-    c1, c2 = st.columns(2)
-    with c1:
-        st.markdown(_("**This step**: rank correlation (Spearman) of attention with each attribution"))
-        st.dataframe(evidence.correlation_table(per_step), width="stretch")
-    with c2:
-        st.markdown(_("**This sentence**: the same, averaged over its steps"))
-        st.dataframe(evidence.correlation_table(faith.sentence), width="stretch")
+    st.markdown(_("**This step**: rank correlation (Spearman) of attention with each attribution"))
+    st.dataframe(evidence.correlation_table(per_step), width="stretch")
+    st.markdown(_("**This sentence**: the same, averaged over its steps"))
+    st.dataframe(evidence.correlation_table(faith.sentence), width="stretch")
     st.caption(_("How much the attributions agree with each other on this sentence (Spearman): {pairs}. Read "
                  "attention's agreement against that: the methods themselves disagree.").format(
         pairs="; ".join(f"{evidence.pair_label(a, b)} {rho:.2f}" for (a, b), rho in faith.between.items())))
@@ -56,6 +54,13 @@ ig = attrs["ig"].delta
 if ig is not None and len(ig):
     st.caption(_("Integrated gradients' convergence delta at this step: {delta:+.4f} (how far the attributions' sum "
                  "is from the change in log-probability they explain).").format(delta=float(ig[t])))
+
+gold = gold_alignment(sel.task, list(trace.src_tokens)).matrix
+aligned = evidence.alignment_table(trace, gold)
+if aligned is not None:
+    st.markdown(_("**Attention as an aligner**: this decode's attention against the true alignment the task knows, "
+                  "per head (AER 0: attention links exactly the true source tokens; 1: none of them)"))
+    st.dataframe(aligned.style.highlight_min(subset=[aligned.columns[0]], color="#fde0d5"), width="stretch")
 
 st.divider()
 st.subheader(_("Knock heads out"))

@@ -36,7 +36,7 @@ def evidence_figure(src_tokens, rows: dict[str, np.ndarray], *, title: str = "",
                       row=i, col=1)
         fig.update_yaxes(range=[min(-0.05, float((v / peak).min()) * 1.1), 1.1], nticks=3, row=i, col=1,
                          zeroline=True, zerolinecolor="#999")
-    width = min(max_width, max(360, 120 + S * (34 if present else 26)))
+    width = max(min(max_width, 120 + S * (90 if present else 70)), min(max_width, 640))  # the title fits
     fig.update_xaxes(tickmode="array", tickvals=list(range(S)), ticktext=cols, range=[-0.5, S - 0.5],
                      tickangle=-90 if S > 18 else 0, row=n, col=1)
     fig.update_layout(width=width, height=90 + n * row_h + (60 if S > 18 else 30), title=dict(text=title, x=0),

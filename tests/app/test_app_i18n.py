@@ -46,7 +46,7 @@ NAMES = {
     "greedy", "beam", "sample", "forced", "encoder", "decoder", "cross", "additive", "general", "dot",
     "mean", "lang", "zh", "en", "Q", "K", "V", "QK", "T", "d_k", "sqrt", "float", "Attn", "FFN", "RNN", "RNNs",
     "d_model", "Enter", "Tab", "Cho", "Bengio", "top",
-    "Spearman", "Jain", "Wallace", "Wiegreffe", "Pinter", "Michel", "rollout",  # the explain page's names
+    "Spearman", "Jain", "Wallace", "Wiegreffe", "Pinter", "Michel", "rollout", "AER",  # the explain page's names
     "English", "Chinese",  # the task's name in itself: English → Chinese appears as 英语 → 中文; kept for cards
 }
 # Inputs a user can pick: what a model reads, in its own language (the examples, and the

@@ -157,3 +157,32 @@ def test_lstm_attention_baselines_uniform_and_frozen(traces):
         seq2seq.decode(traces["lstm"][0], tr.text, knockout=["uniform"])
     with pytest.raises(ValueError, match="knocks out its alpha"):
         seq2seq.decode(model, tr.text, knockout=[("cross", 0, 0)])
+
+
+# --- attention as an aligner ------------------------------------------------------------------
+
+def test_alignment_error_rate_is_0_on_the_gold_and_1_off_it():
+    from seq2seq.gold import alignment_scores
+
+    gold = np.array([[0, 1, 0, 0], [0, 0, 0, 0], [1, 0, 0, 0], [0, 0, 1, 1]], dtype=float)  # row 1 copies nothing
+    exact = gold / np.maximum(gold.sum(1, keepdims=True), 1)
+    s = alignment_scores(exact, gold)
+    assert s["threshold"] == {"precision": 1.0, "recall": 1.0, "aer": 0.0}
+    assert s["argmax"]["precision"] == 1.0 and s["argmax"]["aer"] == pytest.approx(1 - 2 * 3 / (3 + 4))
+    miss = np.roll(exact, 1, axis=1) * (gold.sum(1, keepdims=True) > 0)
+    miss[3] = [1, 0, 0, 0]
+    for how in ("argmax", "threshold"):
+        assert alignment_scores(miss, gold)[how]["aer"] == 1.0
+    assert alignment_scores(exact, np.zeros_like(gold)) == {"argmax": None, "threshold": None}
+
+
+def test_every_head_of_a_trace_gets_alignment_scores(traces):
+    from seq2seq.gold import alignment_scores, gold_alignment
+
+    model, tr = traces["transformer"]
+    gold = gold_alignment("dates", list(tr.src_tokens)).matrix
+    L, H = tr.cross_weights.shape[1:3]
+    for layer in range(L):
+        for head in range(H):
+            s = alignment_scores(tr.cross_weights[:, layer, head], gold)
+            assert 0 <= s["argmax"]["aer"] <= 1
