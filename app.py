@@ -29,6 +29,8 @@ PAGES = [
     st.Page("views/self-attention.py", title=_("Self-attention"), icon=":material/grid_view:",
             url_path="self-attention"),
     st.Page("views/inside.py", title=_("Inside attention"), icon=":material/function:", url_path="inside"),
+    st.Page("views/explain.py", title=_("Is attention an explanation?"), icon=":material/fact_check:",
+            url_path="explain"),
     st.Page("views/cards.py", title=_("Model cards"), icon=":material/badge:", url_path="cards"),
 ]
 

@@ -10,6 +10,7 @@ step_zh.png         the same stage in Chinese (lang=zh)
 compare.png         /compare at 1920 px, the three reverse models on 21 letters (the plain LSTM wrong), step 10
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer (1400 px)
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers (1400 px)
+explain.png         /explain, the article's sentence: attention beside three attributions, one head knocked out
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ SHOTS = {
     "self_attention": (f"/self-attention?{TEA}&kind=decoder&step=4&layer=2&head=2", "Task", "· layer 2 · head 2"),
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
     "step_zh": (f"/step?{SEED}&lang=zh", None, None),
+    "explain": ("/explain?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=2&knockout=cross-2-1",
+                "Step 2: where it looked, and what mattered", None),
 }
 WIDTHS = {"compare": 1920}  # the others: WIDTH
 STAGE = {"step": (1280, 720), "step_zh": (1280, 720)}  # the projector's screen, as it is: no scrolling

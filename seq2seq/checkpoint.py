@@ -8,6 +8,7 @@
     tgt_vocab.json      target tokenizer
     spm.model           SentencePiece's model of the subword tokenizers (en-zh), shared by both sides
     metrics.json        written by `python -m seq2seq.evaluate`
+    explain.json        written by `python -m seq2seq.explain` (is attention an explanation?)
     train_log.jsonl     one line per epoch, written by `python -m seq2seq.train`
     README.md           the model card (seq2seq.card), written by `python -m seq2seq.evaluate`
     NOTES.md            by hand, optional: what the numbers alone do not say; the card quotes it
@@ -54,6 +55,7 @@ CHECKPOINTS = Path(os.environ.get("ATTENTION_LAB_CHECKPOINTS")
 CONFIG, WEIGHTS, SRC_VOCAB, TGT_VOCAB = "config.json", "model.safetensors", "src_vocab.json", "tgt_vocab.json"
 PIECES = "spm.model"  # the SentencePiece model of a subword tokenizer (its own protobuf format)
 METRICS, TRAIN_LOG, CARD, NOTES = "metrics.json", "train_log.jsonl", "README.md", "NOTES.md"
+EXPLAIN = "explain.json"  # written by `python -m seq2seq.explain`: attention against attribution, head knock-out
 RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.resume)
 MAX_BYTES = 8 << 20  # a JSON or Markdown file larger than this is not read
 MAX_PIECES_BYTES = 16 << 20  # spm.model (the shipped one is 0.3 MB)
@@ -198,6 +200,19 @@ def read_metrics(name_or_path) -> dict | None:
     or unreadable, or any known field has the wrong type."""
     metrics = _json(_text(name_or_path, METRICS))
     return metrics if isinstance(metrics, dict) and metrics_problem(metrics) is None else None
+
+
+def read_explain(name_or_path) -> dict | None:
+    """explain.json of a model (written by `python -m seq2seq.explain`: its faithfulness table and
+    head-importance grid); None if missing, unreadable or not shaped as that command writes it."""
+    data = _json(_text(name_or_path, EXPLAIN))
+    if not isinstance(data, dict) or not isinstance(data.get("faithfulness"), dict):
+        return None
+    grid = data.get("head_importance")
+    if not isinstance(grid, dict) or not isinstance(grid.get("heads"), list) or not all(
+            isinstance(h, dict) and isinstance(h.get("change"), (int, float)) for h in grid["heads"]):
+        return None
+    return data
 
 
 def read_train_log(name_or_path) -> tuple[list[dict], int] | None:

@@ -188,12 +188,15 @@ def _search(model, memory, forced_ids, max_len, search, max_work):
 def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_penalty: float = 1.0,
            temperature: float = 1.0, top_k: int = 0, seed: int = 0, target: str | None = None,
            prefix: list[str] | None = None, max_len: int | None = None, k: int = 5,
-           max_work: int = MAX_WORK) -> Trace:
+           max_work: int = MAX_WORK, knockout=()) -> Trace:
     """Decode `text` with `model` (loaded by seq2seq.load) and return its Trace.
 
     strategy: greedy | beam (beam, length_penalty) | sample (temperature, top_k, seed)
               | forced (target: the reference whose attention to show).
     prefix:   target tokens to force first (what-if); decoding then goes on with `strategy`.
+    knockout: attention switched off (seq2seq.attribute's knock-out): Transformer heads as
+              (kind, layer, head) triples, kind "encoder" | "decoder" | "cross"; for LSTM +
+              attention "uniform" or "frozen" (alpha even, or step 0's at every step).
     Every setting is checked against seq2seq.budget (ValueError past a limit); a decode that
     uses max_work stops unfinished (trace.stopped == "budget", trace.work says how much).
     """
@@ -206,7 +209,10 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     prefix = _forced_prefix(model, strategy, target, prefix)
     max_len = _step_limit(model, max_len, len(src_ids), len(prefix))
     src, src_mask = pad([src_ids], model.device)
-    memory = model.encode(src, src_mask)
+    knockout = tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in (knockout or ()))
+    if knockout and not model.has_cross_attention:
+        raise ValueError(_("the plain LSTM has no attention to knock out"))
+    memory = model.encode(src, src_mask, knockout=knockout) if knockout else model.encode(src, src_mask)
     search = _Search(strategy, beam if strategy == "beam" else 1, temperature, top_k, k,
                      torch.Generator().manual_seed(seed))
     hyps, work, cut = _search(model, memory, model.tgt_tok.tokens_to_ids(prefix), max_len, search, max_work)
@@ -217,6 +223,8 @@ def decode(model, text: str, strategy: str = "greedy", *, beam: int = 4, length_
     hyps.sort(key=score, reverse=True)
     params = dict(beam=beam, length_penalty=length_penalty, temperature=temperature, top_k=top_k,
                   seed=seed, target=target, prefix=prefix or None, max_len=max_len, k=k)
+    if knockout:  # only then: the params of every other decode stay as they were
+        params["knockout"] = [list(x) if isinstance(x, tuple) else x for x in knockout]
     trace = _build_trace(model, text, strategy, (src_tokens, src_unknown, truncated), memory, hyps[0], params)
     trace = replace(trace, work=work, stopped="budget" if cut and not trace.finished else trace.stopped)
     if strategy == "beam":
@@ -234,7 +242,7 @@ def whatif(model, trace: Trace, step: int, token: str, **overrides) -> Trace:
     p = dict(trace.params)
     strategy = "greedy" if trace.strategy == "forced" else trace.strategy
     kw = dict(beam=p["beam"], length_penalty=p["length_penalty"], temperature=p["temperature"],
-              top_k=p["top_k"], seed=p["seed"], k=p["k"], max_len=p["max_len"])
+              top_k=p["top_k"], seed=p["seed"], k=p["k"], max_len=p["max_len"], knockout=p.get("knockout") or ())
     kw.update(overrides)
     return decode(model, trace.text, strategy, prefix=list(trace.tgt_tokens[:step]) + [token], **kw)
 

@@ -135,6 +135,31 @@ EXAMPLE_DATE = dt.date(2018, 12, 21)  # a month whose short name differs from it
 YEARS = (1900, 2099)  # the generator's dates (seq2seq.data.generate_dates)
 
 
+THRESHOLD = 0.5  # a thresholded link: the step puts at least half its weight on the token
+
+
+def alignment_scores(weights: np.ndarray, gold: np.ndarray, threshold: float = THRESHOLD) -> dict:
+    """Attention as an aligner, against the true alignment (Och & Ney 2003, every gold link
+    "sure"): {"argmax" | "threshold": {"precision", "recall", "aer"}}. weights (T, S) one
+    attention matrix; gold (G, S). Rows are compared up to the shorter; a gold row that copies
+    nothing (the '-' of a date) is left out, and so is the attention of that step. AER =
+    1 - 2|A ∩ G| / (|A| + |G|): 0 when attention links exactly the gold cells, 1 when it
+    links none of them. None where no gold link is compared."""
+    w, g = np.asarray(weights, dtype=float), np.asarray(gold) > 0
+    n = min(len(w), len(g))
+    rows = [t for t in range(n) if g[t].any()]
+    if not rows:
+        return {"argmax": None, "threshold": None}
+    w, g = w[rows, : g.shape[1]], g[rows, : w.shape[1]]
+    links = {"argmax": np.eye(w.shape[1], dtype=bool)[w.argmax(1)], "threshold": w >= threshold}
+    out = {}
+    for name, a in links.items():
+        hit, na, ng = int((a & g).sum()), int(a.sum()), int(g.sum())
+        out[name] = {"precision": hit / na if na else 0.0, "recall": hit / ng,
+                     "aer": 1.0 - 2.0 * hit / (na + ng)}
+    return out
+
+
 def date_formats() -> list[str]:
     """The generator's formats, each written out for one date (EXAMPLE_DATE)."""
     return [date_example(EXAMPLE_DATE, fmt).src for fmt in range(N_DATE_FORMATS)]

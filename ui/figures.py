@@ -20,6 +20,7 @@ from seq2seq.attention import attention_stack, clamp_step, cross_matrix, head_ma
 from seq2seq.checkpoint import read_metrics
 from seq2seq.i18n import _, current, language, ngettext
 from seq2seq.reports import by_length, dev_name, training_curves
+from seq2seq.subword import display
 
 from . import stage
 from .keys import EXPORT
@@ -63,6 +64,25 @@ def _trace_key(trace) -> tuple:
     """What tells two traces apart, for the figure cache."""
     return (trace.model, trace.device, trace.text, trace.strategy, repr(trace.params), tuple(trace.tgt_tokens),
             trace.logprob)
+
+
+def trace_key(trace) -> tuple:
+    """What tells two traces apart (for the caches of what is computed from a trace)."""
+    return _trace_key(trace)
+
+
+def evidence_figure(trace, rows: dict, step: int):
+    """The explain page's evidence rows of one step over the source tokens."""
+    tok = display(list(trace.tgt_tokens))[step]
+    title = _("Step {step} wrote {token}: attention and attribution over the source").format(step=step,
+                                                                                          token=viz.esc(tok))
+    return viz.evidence_figure(trace.src_tokens, rows, title=title, src_unknown=trace.src_unknown,
+                               max_width=chart_width(), present=presenting())
+
+
+def importance_figure(grid: dict):
+    """A model's head-importance grid (explain.json)."""
+    return viz.importance_figure(grid, present=presenting(), max_width=chart_width())
 
 
 def figure_bytes(trace) -> int:

@@ -36,15 +36,15 @@ class Selection:
     def trace(self):
         return None if self.dec is None else self.dec.trace
 
-    def view(self, step=None, layer_head=None, kind=None, pos=None) -> View:
+    def view(self, step=None, layer_head=None, kind=None, pos=None, knockout=None) -> View:
         """This selection's view on a teaching page (layer and head 0-based)."""
         v = step_view(self.name, self.text, self.strategy, self.params, step, layer_head,
                       edits=self.dec.edits if self.dec else ())
-        return replace(v, kind=kind, pos=pos)
+        return replace(v, kind=kind, pos=pos, knockout=tuple(knockout) if knockout else None)
 
-    def url(self, step=None, layer_head=None, kind=None, pos=None) -> dict:
+    def url(self, step=None, layer_head=None, kind=None, pos=None, knockout=None) -> dict:
         """Query parameters of this selection on a teaching page."""
-        return to_query(self.view(step, layer_head, kind, pos))
+        return to_query(self.view(step, layer_head, kind, pos, knockout))
 
     def step_link(self) -> dict:
         """Query parameters that open this model and input on the step page (for st.page_link)."""

@@ -12,6 +12,7 @@ the current view at the end of every run.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
@@ -30,6 +31,7 @@ from .keys import (
     Q_GOLD,
     Q_HEAD,
     Q_KIND,
+    Q_KNOCKOUT,
     Q_LANG,
     Q_LAYER,
     Q_MODEL,
@@ -85,6 +87,7 @@ class View:
     words: bool | None = None  # subword pieces merged into words
     prefix: str | None = None  # compare: the same start forced in every model
     whatif: tuple[tuple[int, str], ...] = ()  # what-if edits (step, token), in order
+    knockout: tuple[str, ...] | None = None  # explain page: "cross-2-3" (kind-layer-head, from 1) or a baseline
 
     def widgets(self) -> dict:
         """{widget name: value} of the fields the URL set (what-if edits and the model name aside)."""
@@ -126,6 +129,15 @@ def _whatif(items) -> tuple[tuple[int, str], ...]:
     return tuple(edits)
 
 
+KNOCKOUT = re.compile(r"^(encoder|decoder|cross)-([1-9]\d?)-([1-9]\d?)$|^(uniform|frozen)$")
+
+
+def _knockout(items) -> tuple[str, ...] | None:
+    """Knock-out codes, each once and in order ("cross-2-3", "uniform"); None when the link names none."""
+    found = [x for item in items for x in str(item).split(",") if KNOCKOUT.match(x)]
+    return tuple(dict.fromkeys(found)) if found else None
+
+
 def parse_view(query: Mapping, zoo: Mapping) -> View:
     """The view a URL's query parameters name ({name: [values]} or {name: value}); values out
     of range, of the wrong kind or naming no model are left out."""
@@ -161,6 +173,7 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
         words=None if words is None else words.lower() in TRUE,
         kind=one(Q_KIND) if one(Q_KIND) in KINDS else None,
         whatif=_whatif(all_(Q_WHATIF)),
+        knockout=_knockout(all_(Q_KNOCKOUT)),
     )
 
 
@@ -188,6 +201,9 @@ def ignored(query: Mapping, view: View) -> list[str]:
         elif name == Q_WHATIF:
             parsed = {f"{s}:{t}" for s, t in view.whatif}
             out += [f"{name}={v}" for v in values if v not in parsed]
+        elif name == Q_KNOCKOUT:
+            parsed = set(view.knockout or ())
+            out += [f"{name}={x}" for v in values for x in v.split(",") if x and x not in parsed]
         elif name == Q_ARCHS:
             out += [f"{name}={a}" for a in value.split(",") if a and a not in ARCH_LABELS]
         elif name == Q_TASK:
@@ -224,6 +240,8 @@ def to_query(view: View) -> dict:
         q[Q_WORDS] = "1" if view.words else "0"
     if view.whatif:
         q[Q_WHATIF] = [f"{s}:{t}" for s, t in view.whatif]
+    if view.knockout:
+        q[Q_KNOCKOUT] = ",".join(view.knockout)
     return q
 
 

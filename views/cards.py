@@ -6,10 +6,10 @@ import streamlit as st
 
 import seq2seq
 from seq2seq.card import card_text
-from seq2seq.checkpoint import read_card, read_metrics, read_train_log
+from seq2seq.checkpoint import read_card, read_explain, read_metrics, read_train_log
 from seq2seq.i18n import _, is_zh
 from seq2seq.tasks import data_credit
-from ui import figures, shared, shell, tables, widgets
+from ui import evidence, figures, shared, shell, tables, widgets
 from ui.keys import Q_MODEL, SHARED
 from ui.text import ARCH_LABELS, SPLIT_LABELS, TASK_LABELS, code, filename, label, md
 from ui.urlstate import write_url
@@ -92,6 +92,24 @@ else:
     if not examples.empty:
         with st.expander(_("Examples from the test set ({n})").format(n=len(examples))):
             st.dataframe(examples, hide_index=True, width="stretch", key="cards.examples")
+
+st.subheader(_("Is attention an explanation?"))
+explained = read_explain(name)
+if explained is None:
+    st.info(_("Not computed yet for this model: `python -m seq2seq.explain --model {name}` writes it.").format(
+        name=name))
+else:
+    faith, agree = evidence.model_table(explained)
+    if not faith.empty:
+        st.markdown(_("**Faithfulness**: attention against attribution, mean Spearman over {n} test sentences").format(
+            n=explained.get("sample")))
+        st.dataframe(faith, width="stretch", key="cards.faithfulness")
+    st.markdown(_("**The attributions against each other**"))
+    st.dataframe(agree, width="stretch", key="cards.agree")
+    if explained["head_importance"]["heads"]:
+        figures.plot(figures.importance_figure(explained["head_importance"]), filename(name, "head-importance"))
+    st.page_link("views/explain.py", label=_("Step through it on the explain page"), icon=":material/fact_check:",
+                 query_params={Q_MODEL: name})
 
 st.subheader(_("Data"))
 st.markdown(data_credit(info))

@@ -33,9 +33,10 @@ class RNNEncoder(nn.Module):
         self.bridge_c = nn.Linear(hidden, hidden)
         self.drop = nn.Dropout(dropout)
 
-    def forward(self, src, src_mask):
+    def forward(self, src, src_mask, emb=None):
+        """emb: the source token embeddings (B, S, E) to read instead of embed(src) (attribution)."""
         lengths = src_mask.sum(1).clamp(min=1).cpu()
-        x = self.drop(self.embed(src))  # (B, S, E)
+        x = self.drop(self.embed(src) if emb is None else emb)  # (B, S, E)
         packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
         out, (h, c) = self.rnn(packed)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))  # (B, S, H)
@@ -83,8 +84,11 @@ class LSTMSeq2Seq(Seq2Seq):
         self.out = nn.Linear(2 * cfg.hidden, cfg.tgt_vocab)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def encode(self, src, src_mask):
-        states, h0, c0 = self.encoder(src, src_mask)
+    def embed_source(self, src):
+        return self.encoder.embed(src)
+
+    def encode(self, src, src_mask, src_emb=None):
+        states, h0, c0 = self.encoder(src, src_mask, src_emb)
         # The bottleneck: the top layer's final state is all the decoder sees.
         return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0, "context": h0[:, -1]}
 
@@ -100,8 +104,8 @@ class LSTMSeq2Seq(Seq2Seq):
         s, state = lstm_step(self.rnn, x, state)  # (B, H)
         return self._logits(s, context), state, {"context": context, "dec_state": s}
 
-    def forward(self, src, src_mask, tgt_in):
-        memory = self.encode(src, src_mask)
+    def forward(self, src, src_mask, tgt_in, src_emb=None):
+        memory = self.encode(src, src_mask, src_emb)
         context = memory["context"].unsqueeze(1).expand(-1, tgt_in.size(1), -1)  # (B, T, H)
         x = torch.cat([self.drop(self.embed(tgt_in)), context], dim=-1)
         out, _ = self.rnn(x, _to_rnn(self.init_state(memory)))  # (B, T, H)

@@ -23,6 +23,8 @@ from ..tokenize import PAD_ID
 from .base import Seq2Seq, masked_softmax
 from .lstm import RNNEncoder, _to_rnn, lstm_step
 
+ALPHA_MODES = ("uniform", "frozen")  # what a knock-out puts in place of the computed alpha
+
 
 class Score(nn.Module):
     """score(s, h) -> e. s: (B, T, H), h: (B, S, H) -> (B, T, S)."""
@@ -75,26 +77,42 @@ class LSTMAttnSeq2Seq(Seq2Seq):
                 raise ValueError(f"tie needs one vocabulary: src_vocab {cfg.src_vocab} != tgt_vocab {cfg.tgt_vocab}")
             self.encoder.embed = self.embed
 
-    def encode(self, src, src_mask):
-        states, h0, c0 = self.encoder(src, src_mask)
-        return {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0, "score_keys": self.score.keys(states)}
+    def embed_source(self, src):
+        return self.encoder.embed(src)
+
+    def encode(self, src, src_mask, src_emb=None, knockout=()):
+        """knockout: the Wiegreffe & Pinter baselines, "uniform" (alpha spread evenly over the
+        source) or "frozen" (alpha of step 0 at every step); the context follows the alpha used."""
+        states, h0, c0 = self.encoder(src, src_mask, src_emb)
+        memory = {"enc_states": states, "src_mask": src_mask, "h0": h0, "c0": c0, "score_keys": self.score.keys(states)}
+        unknown = set(knockout) - set(ALPHA_MODES)
+        if unknown:
+            raise ValueError(f"LSTM + attention knocks out its alpha as {ALPHA_MODES}, not {sorted(map(str, unknown))}")
+        if knockout:
+            mode = ALPHA_MODES.index(next(iter(knockout)))
+            memory["alpha_mode"] = torch.full((src.size(0),), mode, dtype=torch.long, device=src.device)
+        return memory
 
     def init_state(self, memory):
         return {"h": memory["h0"], "c": memory["c0"]}
 
-    def _attend(self, s, memory):
-        """s: (B, T, H) -> logits (B, T, V), weights, scores (B, T, S), context (B, T, H)."""
+    def _attend(self, s, memory, alpha=None):
+        """s: (B, T, H) -> logits (B, T, V), weights, scores (B, T, S), context (B, T, H).
+        alpha (B, T, S): weights to use instead of the score's (a knock-out baseline)."""
         h = memory["enc_states"]
         scores = self.score(s, h, memory.get("score_keys"))  # (B, T, S)
-        weights = masked_softmax(scores, memory["src_mask"].unsqueeze(1))
+        weights = masked_softmax(scores, memory["src_mask"].unsqueeze(1)) if alpha is None else alpha
         context = weights @ h  # (B, T, H)
         logits = self.out(self.drop(torch.tanh(self.combine(torch.cat([context, s], dim=-1)))))
         return logits, weights, scores, context
 
     def step(self, prev, state, memory):
+        alpha, frozen = self._knocked_out(memory, state)
         s, state = lstm_step(self.rnn, self.drop(self.embed(prev)), state)  # (B, H)
         out = s.unsqueeze(1)  # (B, 1, H)
-        logits, weights, scores, context = self._attend(out, memory)
+        logits, weights, scores, context = self._attend(out, memory, alpha)
+        if frozen is not None:
+            state["alpha0"] = frozen if frozen.numel() else weights[:, 0]
         attn = {
             "cross_weights": weights[:, None, None, 0],  # (B, 1 layer, 1 head, S)
             "cross_scores": scores[:, None, None, 0],
@@ -103,7 +121,19 @@ class LSTMAttnSeq2Seq(Seq2Seq):
         }
         return logits[:, 0], state, attn
 
-    def forward(self, src, src_mask, tgt_in):
-        memory = self.encode(src, src_mask)
+    def _knocked_out(self, memory, state):
+        """(alpha to use (B, 1, S) or None, the frozen alpha to keep or None) under a knock-out."""
+        mode = memory.get("alpha_mode")
+        if mode is None:
+            return None, None
+        mask = memory["src_mask"].to(memory["enc_states"].dtype)
+        if ALPHA_MODES[int(mode[0])] == "uniform":
+            return (mask / mask.sum(-1, keepdim=True)).unsqueeze(1), None
+        if "alpha0" in state:  # frozen: step 0's alpha from now on
+            return state["alpha0"].unsqueeze(1), state["alpha0"]
+        return None, mask.new_zeros(0)  # step 0 computes it; step() keeps it
+
+    def forward(self, src, src_mask, tgt_in, src_emb=None):
+        memory = self.encode(src, src_mask, src_emb)
         out, _ = self.rnn(self.drop(self.embed(tgt_in)), _to_rnn(self.init_state(memory)))  # (B, T, H)
         return self._attend(out, memory)[0]

@@ -48,13 +48,16 @@ class MultiHeadAttention(nn.Module):
     def project_kv(self, x):
         return self.split(self.k(x)), self.split(self.v(x))
 
-    def forward(self, x, k, v, mask):
+    def forward(self, x, k, v, mask, gate=None):
         """x: (B, Tq, d) queries; k, v: (B, h, Tk, dk) already projected; mask
         broadcastable to (B, h, Tq, Tk). Returns out (B, Tq, d), weights and
-        scores (B, h, Tq, Tk), and the queries q (B, h, Tq, dk)."""
+        scores (B, h, Tq, Tk), and the queries q (B, h, Tq, dk). gate (B, h): each
+        head's output is multiplied by it (0: the head knocked out; its weights still computed)."""
         q = self.split(self.q(x))
         out, weights, scores = attention(q, k, v, mask)
         out = self.drop(weights) @ v if self.training else out
+        if gate is not None:
+            out = out * gate[:, :, None, None]
         B, _, T, _ = out.shape
         return self.o(out.transpose(1, 2).reshape(B, T, -1)), weights, scores, q
 
@@ -72,10 +75,10 @@ class EncoderLayer(nn.Module):
         self.ff = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, mask):
+    def forward(self, x, mask, gate=None):
         y = self.ln1(x)
         k, v = self.attn.project_kv(y)
-        a, w, s, q = self.attn(y, k, v, mask)
+        a, w, s, q = self.attn(y, k, v, mask, gate)
         x = x + self.drop(a)
         return x + self.drop(self.ff(self.ln2(x))), w, s, q, k
 
@@ -89,13 +92,14 @@ class DecoderLayer(nn.Module):
         self.ff = FeedForward(cfg.d_model, cfg.d_ff, cfg.dropout)
         self.drop = nn.Dropout(cfg.dropout)
 
-    def forward(self, x, self_kv, self_mask, cross_kv, cross_mask):
+    def forward(self, x, self_kv, self_mask, cross_kv, cross_mask, gates=(None, None)):
         """x: (B, T, d) the new positions; self_kv: keys/values of all positions
         so far (this call's included). Returns x, then weights, scores and
-        queries of the self-attention and of the cross-attention."""
-        a, sw, ss, sq = self.self_attn(self.ln1(x), *self_kv, self_mask)
+        queries of the self-attention and of the cross-attention. gates: the
+        self- and cross-attention heads' gates (B, h) or None (MultiHeadAttention)."""
+        a, sw, ss, sq = self.self_attn(self.ln1(x), *self_kv, self_mask, gates[0])
         x = x + self.drop(a)
-        a, cw, cs, cq = self.cross_attn(self.ln2(x), *cross_kv, cross_mask)
+        a, cw, cs, cq = self.cross_attn(self.ln2(x), *cross_kv, cross_mask, gates[1])
         x = x + self.drop(a)
         return x + self.drop(self.ff(self.ln3(x))), (sw, ss, sq), (cw, cs, cq)
 
@@ -130,16 +134,36 @@ class TransformerSeq2Seq(Seq2Seq):
     def max_target_len(self) -> int:
         return self.config.max_len  # the positional encoding ends there
 
-    def _embed(self, table, ids, offset=0):
-        x = table(ids) * math.sqrt(self.config.d_model)
+    def _embed(self, table, ids, offset=0, emb=None):
+        x = (table(ids) if emb is None else emb) * math.sqrt(self.config.d_model)
         return self.drop(x + self.pe[offset: offset + ids.size(1)])
 
-    def encode(self, src, src_mask):
-        x = self._embed(self.src_embed, src)  # (B, S, d)
+    def embed_source(self, src):
+        return self.src_embed(src)
+
+    def _gates(self, knockout, B, device) -> dict:
+        """knockout: (kind, layer, head) triples, kind "encoder" | "decoder" | "cross", layer and
+        head from 0 -> {"gate_<kind>": (B, layers, heads)} with 0 on the heads knocked out."""
+        cfg, out = self.config, {}
+        layers = {"encoder": cfg.enc_layers, "decoder": cfg.dec_layers, "cross": cfg.dec_layers}
+        for item in knockout:
+            kind, layer, head = item if isinstance(item, (tuple, list)) and len(item) == 3 else (item, -1, -1)
+            if kind not in layers or not (0 <= int(layer) < layers[kind] and 0 <= int(head) < cfg.heads):
+                raise ValueError(f"no head {item!r} to knock out: (kind, layer, head) with kind in {tuple(layers)}, "
+                                 f"layer below {layers.get(kind, '?')} and head below {cfg.heads}")
+            gate = out.setdefault(f"gate_{kind}", torch.ones(B, layers[kind], cfg.heads, device=device))
+            gate[:, int(layer), int(head)] = 0.0
+        return out
+
+    def encode(self, src, src_mask, src_emb=None, knockout=()):
+        """knockout: heads whose output is zeroed, as (kind, layer, head) (see _gates)."""
+        gates = self._gates(knockout, src.size(0), src.device) if knockout else {}
+        x = self._embed(self.src_embed, src, emb=src_emb)  # (B, S, d)
         mask = src_mask[:, None, None, :]  # (B, 1, 1, S): padding keys get no weight
         ws, ss, qs, ks = [], [], [], []
-        for layer in self.enc:
-            x, w, s, q, k = layer(x, mask)
+        enc_gate = gates.get("gate_encoder")
+        for n, layer in enumerate(self.enc):
+            x, w, s, q, k = layer(x, mask, None if enc_gate is None else enc_gate[:, n])
             ws.append(w)
             ss.append(s)
             qs.append(q)
@@ -158,6 +182,7 @@ class TransformerSeq2Seq(Seq2Seq):
             # apart rather than sliced from cross_keys: a slice's strides would change the matmul's rounding.
             memory[f"ck{i}"], memory[f"cv{i}"] = layer.cross_attn.project_kv(x)
         memory["cross_keys"] = torch.stack([memory[f"ck{i}"] for i in range(len(self.dec))], 1)  # (B, L, h, S, dk)
+        memory.update({k: v for k, v in gates.items() if k != "gate_encoder"})  # the decoder's, read by step
         return memory
 
     def init_state(self, memory):
@@ -179,7 +204,7 @@ class TransformerSeq2Seq(Seq2Seq):
             new_state[f"k{i}"], new_state[f"v{i}"] = k, v
             # The new position may attend to every cached one: the causal mask is implicit.
             cross_kv = memory[f"ck{i}"], memory[f"cv{i}"]
-            x, (sw, ss, sq), (cw, cs, cq) = layer(x, (k, v), None, cross_kv, cross_mask)
+            x, (sw, ss, sq), (cw, cs, cq) = layer(x, (k, v), None, cross_kv, cross_mask, _gates_of(memory, i))
             rows.append((sw, ss, sq, k[:, :, -1:], cw, cs, cq))
         h = self.dec_ln(x[:, 0])
         names = ["self_weights", "self_scores", "self_query", "self_key",
@@ -189,8 +214,8 @@ class TransformerSeq2Seq(Seq2Seq):
         attn["dec_state"] = h
         return self.out(h), new_state, attn
 
-    def forward(self, src, src_mask, tgt_in):
-        memory = self.encode(src, src_mask)
+    def forward(self, src, src_mask, tgt_in, src_emb=None):
+        memory = self.encode(src, src_mask, src_emb)
         T = tgt_in.size(1)
         x = self._embed(self.tgt_embed, tgt_in)  # (B, T, d)
         causal = torch.ones(T, T, dtype=torch.bool, device=src.device).tril()  # (T, T)
@@ -199,3 +224,8 @@ class TransformerSeq2Seq(Seq2Seq):
             kv = layer.self_attn.project_kv(layer.ln1(x))
             x = layer(x, kv, causal, (memory[f"ck{i}"], memory[f"cv{i}"]), cross_mask)[0]
         return self.out(self.dec_ln(x))
+
+
+def _gates_of(memory, layer: int) -> tuple:
+    """Decoder layer `layer`'s (self, cross) head gates from the memory, None where none is knocked out."""
+    return tuple(memory[key][:, layer] if key in memory else None for key in ("gate_decoder", "gate_cross"))

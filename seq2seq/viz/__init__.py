@@ -9,6 +9,7 @@ built for every decode a page shows, which returns a plain figure dict (light to
     attention  attention_figure (one matrix), heads_grid (every head of every layer)
     inside     one attention computation laid open: qk, softmax, context and vectors figures
     charts     quality_figure (quality by source length), training_figure (training curves)
+    explain    attention beside attribution (evidence_figure), the head-importance grid
     export     a step-through for slides: step_html (offline, keyboard), step_gif (one frame per step)
 
 Legibility rules every heatmap follows, from 1 to 60+ tokens:
@@ -32,6 +33,7 @@ back of a room) -- larger fonts and tick labels, larger cells, the same pixel ru
 
 from .attention import attention_figure, heads_grid
 from .charts import quality_figure, training_figure
+from .explain import evidence_figure, importance_figure
 from .export import step_gif, step_html, step_images
 from .inside import context_figure, qk_figure, softmax_figure, vectors_figure
 from .layout import DEFAULT_WIDTH, MIN_CELL, Box, Layout, cell_size
@@ -58,8 +60,8 @@ from .style import (
 __all__ = [
     "ARCH_COLOURS", "ATTN_SCALE", "DEFAULT_WIDTH", "FONT", "FONT_FAMILY", "GOLD", "HIGHLIGHT", "MASKED", "MIN_CELL",
     "PROJECTOR", "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels",
-    "cell_size", "cell_width", "context_figure", "esc", "export_config", "heads_grid", "heatmap_shape", "left_margin",
-    "qk_figure",
-    "quality_figure", "show_step", "sizes", "softmax_figure", "step_figure", "step_gif", "step_html", "step_images",
-    "step_title", "training_figure", "typed_array", "vectors_figure",
+    "cell_size", "cell_width", "context_figure", "esc", "evidence_figure", "export_config", "heads_grid",
+    "heatmap_shape", "importance_figure", "left_margin", "qk_figure", "quality_figure", "show_step", "sizes",
+    "softmax_figure", "step_figure", "step_gif", "step_html", "step_images", "step_title", "training_figure",
+    "typed_array", "vectors_figure",
 ]

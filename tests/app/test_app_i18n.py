@@ -17,7 +17,8 @@ from tests.conftest import REPO
 from ui import keys
 
 PAGES = {"home": "views/home.py", "step": "views/step.py", "compare": "views/compare.py",
-         "self-attention": "views/self-attention.py", "inside": "views/inside.py", "cards": "views/cards.py"}
+         "self-attention": "views/self-attention.py", "inside": "views/inside.py", "cards": "views/cards.py",
+         "explain": "views/explain.py"}
 VIEWS = [  # (page, query): each page, and the step page's other views
     ("home", {}), ("step", {"model": "dates-lstm-attn", "text": "9 May 2018"}),
     ("step", {"model": "dates-transformer", "text": "9 May 2018", "strategy": "beam", "beam": "3", "gold": "1"}),
@@ -28,6 +29,9 @@ VIEWS = [  # (page, query): each page, and the step page's other views
     ("inside", {"model": "dates-lstm-attn", "text": "9 May 2018"}),
     ("inside", {"model": "dates-transformer", "text": "9 May 2018", "kind": "encoder"}),
     ("cards", {"model": "dates-transformer"}),
+    ("explain", {"model": "dates-transformer", "text": "9 May 2018", "knockout": "cross-1-1"}),
+    ("explain", {"model": "dates-lstm-attn", "text": "9 May 2018", "knockout": "uniform"}),
+    ("explain", {"model": "dates-lstm", "text": "9 May 2018"}),
 ]
 
 # What may stay in Latin letters on a Chinese page: names of things, units, formulas' words.
@@ -42,6 +46,7 @@ NAMES = {
     "greedy", "beam", "sample", "forced", "encoder", "decoder", "cross", "additive", "general", "dot",
     "mean", "lang", "zh", "en", "Q", "K", "V", "QK", "T", "d_k", "sqrt", "float", "Attn", "FFN", "RNN", "RNNs",
     "d_model", "Enter", "Tab", "Cho", "Bengio", "top",
+    "Spearman", "Jain", "Wallace", "Wiegreffe", "Pinter", "Michel", "rollout", "AER",  # the explain page's names
     "English", "Chinese",  # the task's name in itself: English → Chinese appears as 英语 → 中文; kept for cards
 }
 # Inputs a user can pick: what a model reads, in its own language (the examples, and the

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from apptest_util import arr, charts, ok, start, texts
+from apptest_util import arr, charts, ok, start, step_to, texts
 from conftest import tiny_model
 from streamlit.testing.v1 import AppTest
 
@@ -434,3 +434,47 @@ def test_inside_attention_opens_on_the_cross_attention_the_step_page_showed():
     assert at.session_state[k("kind")] == "cross"
     at = start(INSIDE, model="dates-transformer", text="9 May 2018", kind="encoder")  # a link still chooses
     assert at.session_state[k("kind")] == "encoder"
+
+
+# --- is attention an explanation? --------------------------------------------------------------
+
+EXPLAIN = "views/explain.py"
+
+
+def test_explain_page_sets_attention_beside_attribution_and_keeps_its_link(tiny_checkpoints):
+    from seq2seq.attribute import attribute
+
+    at = start(EXPLAIN, model="dates-transformer", text="9 May 2018", step="2", knockout="cross-1-2,cross-2-1")
+    ok(at)
+    assert at.query_params["step"] == "2" and at.query_params["knockout"] == "cross-1-2,cross-2-1"
+    assert at.multiselect[0].value == ["cross-1-2", "cross-2-1"]
+    fig = next(f for f in charts(at) if "attention and attribution" in f["layout"]["title"]["text"])
+    assert [t["name"] for t in fig["data"]] == ["attention, last layer", "attention rollout", "integrated gradients",
+                                                "gradient × input", "erasure"]
+    # the bars are the library's numbers, each row scaled to its largest magnitude
+    model = seq2seq.load(tiny_checkpoints / "dates-transformer", device="cpu")
+    tr = seq2seq.decode(model, "9 May 2018")
+    ig = attribute(model, tr, "ig").values[2]
+    np.testing.assert_allclose(arr(fig["data"][2]["y"]), ig / np.abs(ig).max(), atol=1e-3)
+    # knocked out: the two outputs side by side and a probability table per step
+    assert any("Knocked out" in m.value for m in at.markdown)
+    table = next(d.value for d in at.dataframe if "p, knocked out" in d.value.columns)
+    assert len(table) == tr.steps
+    # the step moves the evidence, the link follows; dropping the knock-out drops it from the link
+    step_to(at, 4, keys.SHARED)
+    assert at.query_params["step"] == "4"
+    at.multiselect[0].set_value([]).run()
+    ok(at)
+    assert "knockout" not in at.query_params
+
+
+def test_explain_page_for_the_lstms():
+    at = start(EXPLAIN, model="dates-lstm", text="9 May 2018")
+    ok(at)
+    assert any("no attention" in i.value for i in at.info)
+    fig = charts(at)[0]
+    assert [t["name"] for t in fig["data"]] == ["integrated gradients", "gradient × input", "erasure"]
+    at = start(EXPLAIN, model="dates-lstm-attn", text="9 May 2018", knockout="uniform")
+    ok(at)
+    assert at.multiselect[0].value == ["uniform"]
+    assert at.query_params["knockout"] == "uniform"

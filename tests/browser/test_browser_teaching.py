@@ -220,6 +220,29 @@ def test_inside_transformer_one_head(page, server):
     assert "kind=decoder" in page.url and "head=3" in page.url
 
 
+# --- is attention an explanation? ------------------------------------------------------------
+
+def test_explain_page_from_a_link_steps_and_keeps_the_knock_out(page, server):
+    page.set_viewport_size({"width": 1280, "height": 720})
+    open_page(page, server, "/explain?model=reverse-transformer&text=hello&step=1&knockout=cross-2-1")
+    g = chart(page, "Step 1 wrote")
+    expect(g.locator(".gtitle")).to_contain_text("attention and attribution over the source")
+    # five rows of bars over the same source letters: the bottom axis names them
+    assert ticks(g, "x") == ["h", "e", "l", "l", "o", "</s>"]
+    for row in ("attention, last layer", "attention rollout", "integrated gradients", "gradient × input", "erasure"):
+        expect(g.locator(".annotation-text", has_text=row)).to_have_count(1)
+    expect(page.get_by_text("Knocked out:", exact=False).first).to_be_visible()
+    assert "knockout=cross-2-1" in page.url
+    page.locator("body").press("ArrowRight")  # the step control: the evidence of step 2
+    settle(page)
+    expect(chart(page, "Step 2 wrote")).to_have_count(1)
+    assert "step=2" in page.url and "knockout=cross-2-1" in page.url
+    # nothing cut at the projector's width: the chart fits the column
+    box = g.bounding_box() if g.count() else chart(page, "Step 2 wrote").bounding_box()
+    main = page.locator('[data-testid="stMainBlockContainer"]').bounding_box()
+    assert box["x"] + box["width"] <= main["x"] + main["width"] + 1
+
+
 # --- model cards ---------------------------------------------------------------------------
 
 def test_model_card(page, server):

@@ -14,7 +14,7 @@ from tests.conftest import REPO
 from ui import keys
 
 PAGES = {"step": "views/step.py", "compare": "views/compare.py", "self-attention": "views/self-attention.py",
-         "inside": "views/inside.py", "cards": "views/cards.py"}
+         "inside": "views/inside.py", "cards": "views/cards.py", "explain": "views/explain.py"}
 LINKS = re.findall(r"^- `(/[a-z-]+\?[^`]+)`", (REPO / "README.md").read_text(encoding="utf-8"), flags=re.M)
 
 
