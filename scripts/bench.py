@@ -2,7 +2,7 @@
 run, written to BENCHMARKS.md (between the `bench:` markers) with the machine's load.
 
     python scripts/bench.py                 # all sections (~4 min on 2 cores)
-    python scripts/bench.py --only decode   # figures | decode | threads | start | class
+    python scripts/bench.py --only decode   # figures | decode | attribution | threads | start | class
     python scripts/bench.py --no-write      # print, leave BENCHMARKS.md alone
 
 Not part of pytest: numbers, not assertions. Run it on an idle machine (the load is printed).
@@ -12,6 +12,7 @@ figures  first view of a decode (decode + figure build) at 20 x 15 and 60 x 40, 
          colour strings and hover sentences), taken from git (BEFORE) and run in the same process.
 decode   a full-trace greedy decode of an 8-word en-zh sentence on 1 thread, per architecture,
          against the same step loop without the trace and one teacher-forced forward; beam 4.
+attribution  issue 15: the three attributions of every step of the same sentence, per en-zh model.
 threads  decoding on 1 and 2 threads, idle and with both cores busy with another process.
 start    server start -> first heatmap on a deep link, and -> the home page, against a trivial
          one-heatmap Streamlit app (headless Chromium, each measured 3 times, interleaved).
@@ -167,6 +168,28 @@ def interleaved(fns: dict, rounds: int = 30, warm: int = 3) -> dict:
     return {name: 1e3 * statistics.median(v) for name, v in times.items()}
 
 
+# --- attribution (issue 15) -------------------------------------------------------------------
+
+def bench_attribution() -> list[dict]:
+    """All three attributions of every step of the 8-word sentence, per en-zh model, 1 thread:
+    medians of 10 (after a warm-up), each method and their sum."""
+    import torch
+
+    from seq2seq import decode, load
+    from seq2seq.attribute import METHODS, attribute
+
+    torch.set_num_threads(1)
+    rows = []
+    for arch in ARCHS:
+        model = load(f"en-zh-{arch}")
+        trace = decode(model, SENTENCE)
+        ms = interleaved({m: (lambda m=m, model=model, trace=trace: attribute(model, trace, m)) for m in METHODS},
+                         rounds=10, warm=1)
+        rows.append(dict(arch=arch, steps=trace.steps, source=len(trace.src_tokens), **ms,
+                         delta=float(abs(attribute(model, trace, "ig").delta).max())))
+    return rows
+
+
 # --- threads under load --------------------------------------------------------------------------
 
 BUSY = "import torch\ntorch.set_num_threads(1)\na = torch.randn(512, 512)\nwhile True:\n    a @ a\n"
@@ -300,6 +323,17 @@ def report(res: dict, when: str, seconds: float, before: str) -> str:
                        f"{r['bare']:.1f} ms | {100 * (r['greedy'] / r['bare'] - 1):+.0f} % | {r['forward']:.1f} ms | "
                        f"{r['beam']:.1f} ms ({r['beam_steps']}) | {r['beam'] / r['greedy']:.2f}× |")
         out.append("")
+    if "attribution" in res:
+        out += [f"**Attribution** (issue 15): every step of \"{SENTENCE}\" by the three methods "
+                "(`seq2seq.attribute`, integrated gradients with 32 steps), 1 thread, median of 10:", "",
+                "| model | steps × source tokens | integrated gradients | gradient × input | erasure | all three | "
+                "IG's largest delta |", "|---|---:|---:|---:|---:|---:|---:|"]
+        for r in res["attribution"]:
+            total = r["ig"] + r["grad_x_input"] + r["erasure"]
+            out.append(f"| en-zh-{r['arch']} | {r['steps']} × {r['source']} | {r['ig']:.0f} ms | "
+                       f"{r['grad_x_input']:.0f} ms | {r['erasure']:.0f} ms | **{total / 1000:.2f} s** | "
+                       f"{r['delta']:.3f} |")
+        out.append("")
     if "threads" in res:
         t = {(r["busy"], r["threads"]): r for r in res["threads"]}
         out += ["**Threads** (a fresh process per setting; *busy*: two other processes keep both cores at 100 %):", "",
@@ -341,7 +375,7 @@ def write(text: str):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--only", nargs="*", choices=("figures", "decode", "threads", "start", "class"))
+    ap.add_argument("--only", nargs="*", choices=("figures", "decode", "attribution", "threads", "start", "class"))
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--one-decode", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -349,8 +383,8 @@ def main():
         return one_decode(args.one_decode)
     before, t0 = load_avg(), time.perf_counter()
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    sections = dict(figures=bench_figures, decode=bench_decode, threads=bench_threads, start=bench_start,
-                    **{"class": bench_class})
+    sections = dict(figures=bench_figures, decode=bench_decode, attribution=bench_attribution, threads=bench_threads,
+                    start=bench_start, **{"class": bench_class})
     res = {}
     for name, fn in sections.items():
         if args.only and name not in args.only:
