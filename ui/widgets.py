@@ -7,12 +7,13 @@ and callbacks can set it.
 
 from __future__ import annotations
 
+import numpy as np
 import streamlit as st
 
 import seq2seq
 from seq2seq.attention import KINDS, attention_stack, cross_matrix
 from seq2seq.budget import MAX_SOURCE_TOKENS
-from seq2seq.gold import Gold, gold_alignment, gold_overlap, unlike_training
+from seq2seq.gold import Gold, alignment_scores, gold_alignment, gold_overlap, unlike_training
 from seq2seq.i18n import N_, _, ngettext
 from seq2seq.subword import display, has_pieces, piece_text
 from seq2seq.trace import STRATEGIES
@@ -259,14 +260,26 @@ def gold_toggle(page: str, task: str, trace) -> Gold | None:
     return gold if on else None
 
 
-def gold_caption(trace, matrix_view, gold):
-    """How much of the shown attention falls on the true source tokens, in words."""
+def gold_caption(trace, matrix_view, gold, step: int | None = None):
+    """How much of the shown attention falls on the true source tokens, in words: on average,
+    as an aligner (AER of the argmax link, seq2seq.gold.alignment_scores) and at `step`."""
     if gold is None or matrix_view is None:
         return
-    share = gold_overlap(cross_matrix(trace, *matrix_view), gold.matrix)
-    if share is not None:
-        st.caption(_("On average {share} of this view's attention falls on the true source tokens "
-                     "(open squares).").format(share=f"{share:.0%}"))
+    matrix = cross_matrix(trace, *matrix_view)
+    share = gold_overlap(matrix, gold.matrix)
+    if share is None:
+        return
+    scores = alignment_scores(matrix, gold.matrix)["argmax"]
+    text = _("On average {share} of this view's attention falls on the true source tokens "
+             "(open squares).").format(share=f"{share:.0%}")
+    text += " " + _("As an aligner (each step's largest weight as its link) its alignment error rate is {aer:.2f} "
+                    "(0: every link true).").format(aer=scores["aer"])
+    if step is not None and step < min(len(matrix), len(gold.matrix)) and gold.matrix[step].any():
+        top = int(np.argmax(matrix[step]))
+        on = bool(gold.matrix[step][top] > 0) if top < gold.matrix.shape[1] else False
+        text += " " + (_("At step {step} the largest weight is on a true source token.") if on else
+                       _("At step {step} the largest weight is not on a true source token.")).format(step=step)
+    st.caption(text)
 
 
 # --- what-if and notices ---------------------------------------------------------------------

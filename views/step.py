@@ -88,7 +88,7 @@ write_url(P, to_query(step_view(name, text, strategy, params, t, view if arch ==
 stage_fig = figures.step_figure(P, trace, view, gold, marks=set() if words else dec.marks, step=t)
 with st.container(key=CHART):
     figures.plot(stage_fig, filename(trace.model, what, "step"))
-widgets.gold_caption(trace, view, gold)
+widgets.gold_caption(trace, view, gold, t)
 
 c1, c2 = st.columns([2, 3])
 with c1:

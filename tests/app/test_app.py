@@ -337,6 +337,19 @@ def test_typed_html_is_never_rendered():
     assert "&lt;" in ticks[0]
 
 
+def test_gold_overlay_says_how_well_attention_aligns(tiny_checkpoints):
+    from seq2seq.attention import cross_matrix
+    from seq2seq.gold import alignment_scores, gold_alignment
+
+    at = start(STEP, model="dates-lstm-attn", text="9 May 2018", step="3", gold="1")
+    ok(at)
+    caption = next(c.value for c in at.caption if "alignment error rate" in c.value)
+    tr = seq2seq.decode(seq2seq.load(tiny_checkpoints / "dates-lstm-attn", device="cpu"), "9 May 2018")
+    gold = gold_alignment("dates", list(tr.src_tokens)).matrix
+    aer = alignment_scores(cross_matrix(tr), gold)["argmax"]["aer"]
+    assert f"alignment error rate is {aer:.2f}" in caption and "At step 3 the largest weight is" in caption
+
+
 def test_gold_toggle_disabled_for_unparseable_dates():
     at = start(STEP, model="dates-lstm-attn", text="next tuesday")
     ok(at)
