@@ -24,6 +24,11 @@ _WHERE = {
 def __getattr__(name):
     if name in _WHERE:
         return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    try:  # a submodule not imported yet (seq2seq.checkpoint, seq2seq.viz ...), as a package's attribute
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError as e:
+        if e.name != f"{__name__}.{name}":
+            raise
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -415,3 +415,18 @@ def test_the_folder_files_are_named_in_one_place():
             text = path.read_text(encoding="utf-8")
             offenders += [f"{path.name}: {n}" for n in names if f'"{n}"' in text]
     assert offenders == []
+
+
+def test_the_package_loads_its_parts_on_first_use():
+    """`import seq2seq` imports no torch; its names and submodules load when first used."""
+    import subprocess
+    import sys
+
+    code = ("import sys, seq2seq\nassert 'torch' not in sys.modules\n"
+            "print(seq2seq.checkpoint.CONFIG, seq2seq.viz.__name__, callable(seq2seq.decode))\n"
+            "try:\n    seq2seq.no_such_thing\nexcept AttributeError as e:\n    print('AttributeError', e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         cwd=Path(__file__).resolve().parents[2])
+    assert out.returncode == 0, out.stderr[-1500:]
+    assert out.stdout.splitlines() == ["config.json seq2seq.viz True",
+                                       "AttributeError module 'seq2seq' has no attribute 'no_such_thing'"]
