@@ -4,6 +4,7 @@ model's faithfulness table and head-importance grid (its explain.json)."""
 
 import streamlit as st
 
+from seq2seq.attribute import faithfulness
 from seq2seq.checkpoint import read_explain
 from seq2seq.gold import gold_alignment
 from seq2seq.i18n import _
@@ -26,9 +27,6 @@ key = (*figures.trace_key(trace), str(model.device))
 t = stage.stepper(SHARED, trace.steps, stage.step_captions(trace))
 with evidence.cached_spinner():
     attrs = evidence.attributions(model, trace, key)
-
-from seq2seq.attribute import faithfulness  # noqa: E402  (after the page's widgets: imports torch's Captum)
-
 faith = faithfulness(trace, attrs)
 st.subheader(_("Step {step}: where it looked, and what mattered").format(step=t))
 if trace.cross_weights is None:
