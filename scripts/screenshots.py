@@ -37,7 +37,7 @@ SHOTS = {
     "inside": (f"/inside?{TEA}&kind=cross&step=2&layer=2&head=1", "Attention in one head", None),
     "step_zh": (f"/step?{SEED}&lang=zh", None, None),
     "explain": ("/explain?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=2&knockout=cross-2-1",
-                "Step 2: where it looked, and what mattered", None),
+                "Step 2: where it looked, and what mattered", "Quality with one head knocked out"),
 }
 WIDTHS = {"compare": 1920}  # the others: WIDTH
 STAGE = {"step": (1280, 720), "step_zh": (1280, 720)}  # the projector's screen, as it is: no scrolling
@@ -69,6 +69,9 @@ def shoot(page, url: str, name: str):
     page.goto(url + path)
     wait_idle(page, TIMEOUT)
     page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT)
+    if end:  # the chart the picture ends at is drawn (a busy machine sends the page's end later)
+        page.wait_for_function("t => [...document.querySelectorAll('.gtitle')].some(e => e.textContent.includes(t))",
+                               arg=end, timeout=TIMEOUT)
     page.mouse.move(width - 2, 2)  # no hover tooltip in the picture
     full = page.evaluate("""() => Math.ceil(document.querySelector('[data-testid="stMain"]').scrollHeight)""")
     page.set_viewport_size({"width": width, "height": min(full, 6000)})
