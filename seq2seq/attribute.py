@@ -31,6 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .attention import cross_matrix, rollout
+from .budget import ATTRIBUTION_FLOATS, MAX_ATTRIBUTION_CELLS
+from .i18n import _
 from .trace import Trace
 
 METHODS = ("ig", "grad_x_input", "erasure")
@@ -87,6 +89,9 @@ def attribute(model, trace: Trace, method: str, *, ig_steps: int = IG_STEPS) -> 
         raise ValueError(f"unknown attribution method {method!r}: choose one of {METHODS}")
     if trace.steps == 0:
         return Attribution(method, np.zeros((0, len(trace.src_tokens)), dtype=np.float32))
+    if trace.steps * len(trace.src_tokens) > MAX_ATTRIBUTION_CELLS:
+        raise ValueError(_("attribution is limited to {cells} steps × source tokens; this decode has {n}").format(
+            cells=f"{MAX_ATTRIBUTION_CELLS:,}", n=f"{trace.steps * len(trace.src_tokens):,}"))
     src, mask, tgt_in, tgt_out = _inputs(model, trace)
     T = tgt_out.size(1)
     with torch.no_grad():
@@ -105,12 +110,18 @@ def attribute(model, trace: Trace, method: str, *, ig_steps: int = IG_STEPS) -> 
 
         if method == "ig":
             a, delta = IntegratedGradients(f).attribute(x, baselines=torch.zeros_like(x), additional_forward_args=steps,
-                                                        n_steps=ig_steps, internal_batch_size=max(ig_steps, 8 * T),
+                                                        n_steps=ig_steps, internal_batch_size=_ig_rows(model, T),
                                                         return_convergence_delta=True)
         else:
             a, delta = InputXGradient(f).attribute(x, additional_forward_args=steps), None
     values = a.sum(-1).detach().float().cpu().numpy().astype(np.float32)  # (T, S)
     return Attribution(method, values, None if delta is None else delta.detach().float().cpu().numpy())
+
+
+def _ig_rows(model, steps: int) -> int:
+    """Rows of one IG batch: as many as keep its logits within ATTRIBUTION_FLOATS."""
+    vocab = len(model.tgt_tok)
+    return max(1, min(4096, ATTRIBUTION_FLOATS // max(1, steps * vocab)))
 
 
 def _erasure(model, emb, src, mask, tgt_in, tgt_out) -> np.ndarray:

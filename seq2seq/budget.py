@@ -10,6 +10,9 @@ costs minutes of CPU. Enforced by seq2seq.decode; the app shows each limit where
     MAX_WORK              one decode stops here, unfinished: trace.stopped == "budget"
     MAX_CHAIN_WORK        a decode and its what-if edits together: an edit that would pass it
                           is not decoded (the app says the chain was cut)
+    MAX_ATTRIBUTION_CELLS seq2seq.attribute: ValueError for a trace of more steps x source
+                          tokens (the explain page says so); ATTRIBUTION_FLOATS bounds the
+                          logits one batch of integrated gradients holds at once
 
 Work is counted in units of one step: (source tokens + step + 16) x (8 + hypotheses alive),
 an upper bound on the CPU time of a step on all three architectures: on one core a unit costs
@@ -28,6 +31,8 @@ MAX_TARGET_TOKENS = 200
 MAX_EDITS = 8
 MAX_WORK = 400_000
 MAX_CHAIN_WORK = 1_000_000
+MAX_ATTRIBUTION_CELLS = 3_000  # e.g. 50 steps x 60 source tokens: ~10 s of IG on a 2-core machine
+ATTRIBUTION_FLOATS = 32_000_000  # logits in one IG batch (rows x steps x vocabulary): 128 MB
 MIN_TEMPERATURE, MAX_TEMPERATURE = 0.01, 100.0
 
 

@@ -25,8 +25,14 @@ widgets.source_notices(trace)
 key = (*figures.trace_key(trace), str(model.device))
 
 t = stage.stepper(SHARED, trace.steps, stage.step_captions(trace))
-with evidence.cached_spinner():
-    attrs = evidence.attributions(model, trace, key)
+try:
+    with evidence.cached_spinner():
+        attrs = evidence.attributions(model, trace, key)
+except ValueError as e:  # past the work budget (seq2seq.budget.MAX_ATTRIBUTION_CELLS)
+    st.warning(_("This decode is too long to attribute here ({why}): shorten the input or the output.").format(
+        why=e))
+    write_url(SHARED, sel.url(t))
+    st.stop()
 faith = faithfulness(trace, attrs)
 st.subheader(_("Step {step}: where it looked, and what mattered").format(step=t))
 if trace.cross_weights is None:

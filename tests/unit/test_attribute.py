@@ -186,3 +186,17 @@ def test_every_head_of_a_trace_gets_alignment_scores(traces):
         for head in range(H):
             s = alignment_scores(tr.cross_weights[:, layer, head], gold)
             assert 0 <= s["argmax"]["aer"] <= 1
+
+
+def test_attribution_has_a_work_budget(traces, monkeypatch):
+    import seq2seq.attribute as attr_mod
+
+    model, tr = traces["transformer"]
+    monkeypatch.setattr(attr_mod, "MAX_ATTRIBUTION_CELLS", tr.steps * len(tr.src_tokens) - 1)
+    with pytest.raises(ValueError, match="attribution is limited"):
+        attribute(model, tr, "erasure")
+    monkeypatch.undo()
+    monkeypatch.setattr(attr_mod, "ATTRIBUTION_FLOATS", 1)  # one row per IG batch: the same numbers, in pieces
+    small = attribute(model, tr, "ig")
+    monkeypatch.undo()
+    np.testing.assert_allclose(small.values, attribute(model, tr, "ig").values, atol=1e-5)
