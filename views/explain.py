@@ -64,7 +64,8 @@ aligned = evidence.alignment_table(trace, gold)
 if aligned is not None:
     st.markdown(_("**Attention as an aligner**: this decode's attention against the true alignment the task knows, "
                   "per head (AER 0: attention links exactly the true source tokens; 1: none of them)"))
-    st.dataframe(aligned.style.highlight_min(subset=[aligned.columns[0]], color="#fde0d5"), width="stretch")
+    st.dataframe(aligned.style.highlight_min(subset=[aligned.columns[0]], color="#fde0d5").format("{:.3f}"),
+                 width="stretch")
 
 st.divider()
 st.subheader(_("Knock heads out"))

@@ -24,7 +24,7 @@ def evidence_figure(src_tokens, rows: dict[str, np.ndarray], *, title: str = "",
     S = len(cols)
     n = max(1, len(rows))
     row_h = 70 if present else 56
-    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.35 / n,
+    fig = make_subplots(rows=n, cols=1, shared_xaxes=True, vertical_spacing=0.45 / n,
                         subplot_titles=[name for name in rows])
     for i, (name, values) in enumerate(rows.items(), start=1):
         v = np.asarray(values, dtype=float)
@@ -40,7 +40,7 @@ def evidence_figure(src_tokens, rows: dict[str, np.ndarray], *, title: str = "",
     fig.update_xaxes(tickmode="array", tickvals=list(range(S)), ticktext=cols, range=[-0.5, S - 0.5],
                      tickangle=-90 if S > 18 else 0, row=n, col=1)
     fig.update_layout(width=width, height=90 + n * row_h + (60 if S > 18 else 30), title=dict(text=title, x=0),
-                      margin=dict(l=50, r=10, t=60, b=10), plot_bgcolor="white", bargap=0.2,
+                      margin=dict(l=50, r=10, t=80 if present else 64, b=10), plot_bgcolor="white", bargap=0.2,
                       font=dict(size=sz.font))
     fig.update_annotations(font=dict(size=sz.font), x=0, xanchor="left")
     return sized(fig, sz)
