@@ -101,21 +101,27 @@ def attribute(model, trace: Trace, method: str, *, ig_steps: int = IG_STEPS) -> 
             return Attribution(method, _erasure(model, emb, src, mask, tgt_in, tgt_out))
         from captum.attr import InputXGradient, IntegratedGradients
 
-        # one input row per step (row t is attributed for step t's token): every step in one batch
-        x = emb.repeat(T, 1, 1).requires_grad_(True)
-        steps = torch.arange(T, device=emb.device)
-
         def f(e, step):
             return _chosen_logp(model, e, src, mask, tgt_in, tgt_out).gather(1, step[:, None])[:, 0]
 
-        if method == "ig":
-            a, delta = IntegratedGradients(f).attribute(x, baselines=torch.zeros_like(x), additional_forward_args=steps,
-                                                        n_steps=ig_steps, internal_batch_size=_ig_rows(model, T),
-                                                        return_convergence_delta=True)
-        else:
-            a, delta = InputXGradient(f).attribute(x, additional_forward_args=steps), None
-    values = a.sum(-1).detach().float().cpu().numpy().astype(np.float32)  # (T, S)
-    return Attribution(method, values, None if delta is None else delta.detach().float().cpu().numpy())
+        # one input row per step (row t is attributed for step t's token), as many steps per call as keep the
+        # logits of one batch within ATTRIBUTION_FLOATS (a short sentence: every step at once)
+        rows = _ig_rows(model, T)
+        parts, deltas = [], []
+        for lo in range(0, T, rows):
+            steps = torch.arange(lo, min(T, lo + rows), device=emb.device)
+            x = emb.repeat(len(steps), 1, 1).requires_grad_(True)
+            if method == "ig":
+                a, delta = IntegratedGradients(f).attribute(
+                    x, baselines=torch.zeros_like(x), additional_forward_args=steps, n_steps=ig_steps,
+                    internal_batch_size=rows, return_convergence_delta=True)
+                deltas.append(delta.detach())
+            else:
+                a = InputXGradient(f).attribute(x, additional_forward_args=steps)
+            parts.append(a.sum(-1).detach())
+    values = torch.cat(parts).float().cpu().numpy().astype(np.float32)  # (T, S)
+    delta = torch.cat(deltas).float().cpu().numpy() if deltas else None
+    return Attribution(method, values, delta)
 
 
 def _ig_rows(model, steps: int) -> int:
