@@ -32,6 +32,7 @@ import numpy as np
 
 from .attention import cross_matrix, rollout
 from .budget import ATTRIBUTION_FLOATS, MAX_ATTRIBUTION_CELLS
+from .configs import ALPHA_MODES
 from .i18n import _
 from .trace import Trace
 
@@ -204,5 +205,18 @@ def faithfulness(trace: Trace, attributions: dict[str, Attribution]) -> Faithful
     return Faithfulness(per_step, sentence, between)
 
 
+def knockouts(model) -> list:
+    """Every single knock-out of a model: Transformer heads as (kind, layer, head); the LSTM
+    with attention's two baselines; none for the plain LSTM."""
+    if model.arch == "transformer":
+        cfg = model.config
+        return [(kind, n, h) for kind, layers in (("encoder", cfg.enc_layers), ("decoder", cfg.dec_layers),
+                                                  ("cross", cfg.dec_layers))
+                for n in range(layers) for h in range(cfg.heads)]
+    if model.has_cross_attention:
+        return list(ALPHA_MODES)
+    return []
+
+
 __all__ = ["IG_STEPS", "METHODS", "Attribution", "Faithfulness", "attention_views", "attribute", "faithfulness",
-           "spearman"]
+           "knockouts", "spearman"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCORES = ("additive", "dot", "general")  # the attention scores of LSTMAttnConfig.score
+ALPHA_MODES = ("uniform", "frozen")  # what a knock-out puts in place of LSTM + attention's computed alpha
 
 
 @dataclass

@@ -27,7 +27,7 @@ import time
 import numpy as np
 
 from . import checkpoint, cli
-from .attribute import IG_STEPS, METHODS, attribute, faithfulness
+from .attribute import IG_STEPS, METHODS, attribute, faithfulness, knockouts
 from .data import load_task
 from .decoding import decode
 from .evaluate import score
@@ -46,21 +46,6 @@ def _quality(model, examples, task, knockout=()) -> float:
     hyps = [decode(model, e.src, knockout=knockout).output for e in examples]
     m = score(task, hyps, examples)
     return float(m["bleu"] if task == "en-zh" else m["exact"])
-
-
-def heads(model) -> list:
-    """Every single knock-out of a model: Transformer heads as (kind, layer, head); the LSTM
-    with attention's two baselines; none for the plain LSTM."""
-    if model.arch == "transformer":
-        cfg = model.config
-        return [(kind, n, h) for kind, layers in (("encoder", cfg.enc_layers), ("decoder", cfg.dec_layers),
-                                                  ("cross", cfg.dec_layers))
-                for n in range(layers) for h in range(cfg.heads)]
-    if model.has_cross_attention:
-        from .models.lstm_attn import ALPHA_MODES
-
-        return list(ALPHA_MODES)
-    return []
 
 
 def explain(model, examples, task: str, ig_steps: int = IG_STEPS, log=None) -> dict:
@@ -87,7 +72,7 @@ def explain(model, examples, task: str, ig_steps: int = IG_STEPS, log=None) -> d
     t1 = time.time()
     base = _quality(model, examples, task)
     grid = []
-    for item in heads(model):
+    for item in knockouts(model):
         q = _quality(model, examples, task, knockout=[item])
         grid.append({"knockout": list(item) if isinstance(item, tuple) else item, "quality": round(q, 2),
                      "change": round(q - base, 2)})

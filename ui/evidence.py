@@ -38,6 +38,14 @@ def attributions(model, trace, key: tuple) -> dict:
                   lambda out: sum(a.values.nbytes for a in out.values()) + 1024)
 
 
+def faithfulness(trace, attrs: dict, key: tuple):
+    """seq2seq.attribute.faithfulness of a trace: computed once with its attributions, not on
+    every step's rerun."""
+    from seq2seq.attribute import faithfulness as measure
+
+    return stored(trace_store(), ("faithfulness", *key), lambda: measure(trace, attrs), lambda _f: 64 * 1024)
+
+
 def step_rows(trace, attrs: dict, step: int) -> dict[str, np.ndarray]:
     """The evidence rows of one step: attention views (none for the plain LSTM), then each attribution."""
     from seq2seq.attribute import attention_views
@@ -47,7 +55,7 @@ def step_rows(trace, attrs: dict, step: int) -> dict[str, np.ndarray]:
     return rows
 
 
-def correlation_table(per: dict, between: dict | None = None) -> pd.DataFrame:
+def correlation_table(per: dict) -> pd.DataFrame:
     """Rows: attention views; columns: attribution methods; cells: Spearman correlation."""
     table = pd.DataFrame({_(METHOD_LABELS[m]): {view_label(v): row[m] for v, row in per.items()}
                           for m in METHOD_LABELS if any(m in row for row in per.values())})
@@ -63,10 +71,10 @@ def knockout_label(item) -> str:
 
 
 def knockout_options(model) -> list:
-    """Every knock-out the model allows (seq2seq.explain.heads): URL-safe codes."""
-    from seq2seq.explain import heads
+    """Every knock-out the model allows (seq2seq.attribute.knockouts): URL-safe codes."""
+    from seq2seq.attribute import knockouts
 
-    return [code(x) for x in heads(model)]
+    return [code(x) for x in knockouts(model)]
 
 
 def code(item) -> str:

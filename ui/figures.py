@@ -60,15 +60,10 @@ def plot(fig, name: str, key: str | None = None):
                     config=viz.export_config(name, fmt), key=key)
 
 
-def _trace_key(trace) -> tuple:
-    """What tells two traces apart, for the figure cache."""
+def trace_key(trace) -> tuple:
+    """What tells two traces apart, for the caches of what is computed from a trace."""
     return (trace.model, trace.device, trace.text, trace.strategy, repr(trace.params), tuple(trace.tgt_tokens),
             trace.logprob)
-
-
-def trace_key(trace) -> tuple:
-    """What tells two traces apart (for the caches of what is computed from a trace)."""
-    return _trace_key(trace)
 
 
 def evidence_figure(trace, rows: dict, step: int):
@@ -113,7 +108,7 @@ def step_figure(page: str, trace, matrix_view: tuple | None, gold, marks=(), ste
     present = presenting()
     max_width = max_width or chart_width()
     max_height = max_height if max_height is not None else chart_height()
-    key = (page, *_trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
+    key = (page, *trace_key(trace), matrix_view, gold is not None, tuple(sorted(marks)), topk, left, max_width,
            max_height, present, step if SERVER_STEPPING else None)
 
     def make():
@@ -231,7 +226,7 @@ def heads_figure(trace, kind: str, selected) -> dict:
                               title=_("{kind}: every head of every layer").format(kind=label(KIND_LABELS, kind)),
                               max_width=chart_width())
 
-    return _cached(("heads", *_trace_key(trace), kind, selected, present), make, trace)
+    return _cached(("heads", *trace_key(trace), kind, selected, present), make, trace)
 
 
 def head_figure(trace, kind: str, layer: int, head: int | None, step: int | None = None) -> go.Figure:

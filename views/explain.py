@@ -4,7 +4,6 @@ model's faithfulness table and head-importance grid (its explain.json)."""
 
 import streamlit as st
 
-from seq2seq.attribute import faithfulness
 from seq2seq.checkpoint import read_explain
 from seq2seq.gold import gold_alignment
 from seq2seq.i18n import _
@@ -33,7 +32,7 @@ except ValueError as e:  # past the work budget (seq2seq.budget.MAX_ATTRIBUTION_
         why=e))
     write_url(SHARED, sel.url(t))
     st.stop()
-faith = faithfulness(trace, attrs)
+faith = evidence.faithfulness(trace, attrs, key)
 st.subheader(_("Step {step}: where it looked, and what mattered").format(step=t))
 if trace.cross_weights is None:
     st.info(_("**The plain LSTM has no attention** to compare: its decoder reads one vector for the whole "

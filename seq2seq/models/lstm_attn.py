@@ -18,12 +18,10 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ..configs import SCORES, LSTMAttnConfig  # noqa: F401  (re-exported)
+from ..configs import ALPHA_MODES, SCORES, LSTMAttnConfig  # noqa: F401  (re-exported)
 from ..tokenize import PAD_ID
 from .base import Seq2Seq, masked_softmax
 from .lstm import RNNEncoder, _to_rnn, lstm_step
-
-ALPHA_MODES = ("uniform", "frozen")  # what a knock-out puts in place of the computed alpha
 
 
 class Score(nn.Module):
