@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import checkpoint
+from .configs import variant
 from .i18n import N_, _, language, ngettext
 from .names import RECIPES
 from .reports import dev_name
@@ -21,6 +22,9 @@ from .tasks import TITLES, data_credit
 # English messages (N_), shown through _()
 DESCRIBE = {"lstm": N_("plain LSTM encoder-decoder (no attention: the decoder sees one context vector)"),
             "lstm-attn": N_("LSTM encoder-decoder with {score} attention"),
+            "lstm-bahdanau": N_("LSTM encoder-decoder with {score} attention in Bahdanau's arrangement, as the article "
+                                "writes it (the score from the previous decoder state s_{{t-1}}, the context fed into "
+                                "the LSTM with the previous word)"),
             "transformer": N_("encoder-decoder Transformer (pre-norm, sinusoidal positions)")}
 # metrics.json's metrics as the card's columns, in this order
 COLUMNS = {"bleu": "BLEU", "chrf": "chrF", "exact": N_("exact %"), "token_acc": N_("token acc %"),
@@ -83,7 +87,7 @@ def machine_words(train: dict) -> str:
 
 def _model(info: dict) -> list[str]:
     arch, dtype = info["arch"], info.get("weights_dtype", "float32")
-    english = DESCRIBE.get(arch, N_("`{arch}` model"))
+    english = DESCRIBE.get(variant(arch, info["config"]), N_("`{arch}` model"))
     describe = _(english).format(score=info["config"].get("score", ""), arch=arch)
     task = info.get("task")
     task = _(TITLES[task]) if task in TITLES else _("the {task} task").format(task=task)

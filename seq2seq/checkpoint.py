@@ -57,6 +57,7 @@ PIECES = "spm.model"  # the SentencePiece model of a subword tokenizer (its own 
 METRICS, TRAIN_LOG, CARD, NOTES = "metrics.json", "train_log.jsonl", "README.md", "NOTES.md"
 EXPLAIN = "explain.json"  # written by `python -m seq2seq.explain`: attention against attribution, head knock-out
 RESUME = ".resume"  # a folder: training state after each epoch, so a killed run resumes (seq2seq.resume)
+TIMELINE_WORK = ".timeline"  # a folder: a --timeline run's candidate snapshots (seq2seq.timeline)
 MAX_BYTES = 8 << 20  # a JSON or Markdown file larger than this is not read
 MAX_PIECES_BYTES = 16 << 20  # spm.model (the shipped one is 0.3 MB)
 MAX_WEIGHTS_BYTES = 1 << 30  # model.safetensors (the shipped ones are at most 12 MB)
@@ -94,7 +95,7 @@ def _write_weights(tensors: dict, path: Path):
 
 # What a new save of a folder keeps from the folder it replaces: its training history. Its
 # metrics and model card described the old weights, so they go (`seq2seq.evaluate` writes new ones).
-KEEP = (TRAIN_LOG, NOTES, RESUME)
+KEEP = (TRAIN_LOG, NOTES, RESUME, TIMELINE_WORK)
 
 
 def _write_model(model: Seq2Seq, folder: Path, task: str, dtype: str, meta: dict):
@@ -156,13 +157,20 @@ def _read_json(path) -> dict:
     return d
 
 
+def user_models() -> Path:
+    """Where models trained in the app are saved: $ATTENTION_LAB_USER_MODELS, or user_models/
+    beside checkpoints/ (seq2seq.jobs)."""
+    return Path(os.environ.get("ATTENTION_LAB_USER_MODELS") or CHECKPOINTS.parent / "user_models")
+
+
 def find(name_or_path) -> Path:
-    """A checkpoint folder from a path or a name under checkpoints/."""
+    """A checkpoint folder from a path, a name under checkpoints/, or a user-trained model's name."""
     p = Path(name_or_path)
     if (p / CONFIG).is_file() or p.is_dir():
         return p
-    if (CHECKPOINTS / str(name_or_path)).is_dir():
-        return CHECKPOINTS / str(name_or_path)
+    for root in (CHECKPOINTS, user_models()):
+        if str(name_or_path) and "/" not in str(name_or_path) and (root / str(name_or_path)).is_dir():
+            return root / str(name_or_path)
     raise CheckpointError(p, f"no such model folder (known models: {', '.join(available()) or 'none'})")
 
 
@@ -396,6 +404,12 @@ def available(root=None) -> list[str]:
     if not root.is_dir():
         return []
     return sorted(p.name for p in root.iterdir() if not p.name.startswith(".") and (p / CONFIG).is_file())
+
+
+def available_user() -> list[str]:
+    """Names of the user-trained models (seq2seq.jobs), but those a shipped model's name hides."""
+    shipped = set(available())
+    return [n for n in available(user_models()) if n not in shipped] if user_models().is_dir() else []
 
 
 def convert(name_or_path, dtype: str) -> Path:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SCORES = ("additive", "dot", "general")  # the attention scores of LSTMAttnConfig.score
+QUERIES = ("current", "prev")  # LSTMAttnConfig.query: Luong's arrangement, or Bahdanau's (the article's)
 ALPHA_MODES = ("uniform", "frozen")  # what a knock-out puts in place of LSTM + attention's computed alpha
 
 
@@ -31,6 +32,7 @@ class LSTMAttnConfig:
     attn_dim: int = 128  # size of the additive score's hidden layer
     dropout: float = 0.1  # dropout on embeddings and outputs
     tie: bool = False  # one vocabulary and one embedding table for source and target
+    query: str = "current"  # what scores the source: s_t after the step (Luong) | prev: s_{t-1} (Bahdanau, the article)
 
 
 @dataclass
@@ -45,6 +47,14 @@ class TransformerConfig:
     dropout: float = 0.1  # dropout on sublayer outputs and attention weights
     max_len: int = 256  # longest sequence the positional encoding covers
     tie: bool = False  # one vocabulary, one embedding table: source, target and output (Press & Wolf 2017)
+
+
+def variant(arch, config=None) -> str:
+    """The name the app shows a model under: its architecture, and "lstm-bahdanau" for an
+    LSTM + attention in the article's (Bahdanau's) arrangement. config: a config object or
+    config.json's "config" dict."""
+    query = config.get("query") if isinstance(config, dict) else getattr(config, "query", None)
+    return "lstm-bahdanau" if arch == "lstm-attn" and query == "prev" else arch
 
 
 CONFIGS = {"lstm": LSTMConfig, "lstm-attn": LSTMAttnConfig, "transformer": TransformerConfig}

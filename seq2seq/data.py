@@ -80,6 +80,64 @@ def load_tatoeba(path) -> dict[str, list[Example]]:
     return splits
 
 
+# --- any sentence pairs (a TSV the user brings) ---------------------------------------
+
+MAX_PAIRS_BYTES = 10 << 20  # a pairs file larger than this is refused
+MIN_PAIRS = 50  # fewer leave no dev or test pairs to score
+
+
+class PairsError(ValueError):
+    """What is wrong with a pairs file, naming the first bad line."""
+
+
+def read_pairs(data, name: str = "pairs") -> list[Example]:
+    """A TSV of sentence pairs, `source<TAB>target` per line (a third column, such as Tatoeba's
+    attribution, is ignored; blank lines are skipped): a path or the file's bytes. PairsError
+    (one sentence naming the first bad line) for a file over 10 MB, not UTF-8, or a line
+    without two non-empty columns."""
+    if isinstance(data, (bytes, bytearray)):
+        raw = bytes(data)
+    else:
+        path = Path(data)
+        name = path.name
+        if not path.is_file():
+            raise PairsError(f"{name}: no such file")
+        if path.stat().st_size > MAX_PAIRS_BYTES:
+            raise PairsError(f"{name} is {path.stat().st_size / 2**20:.1f} MB: at most {MAX_PAIRS_BYTES >> 20} MB")
+        raw = path.read_bytes()
+    if len(raw) > MAX_PAIRS_BYTES:
+        raise PairsError(f"{name} is {len(raw) / 2**20:.1f} MB: at most {MAX_PAIRS_BYTES >> 20} MB")
+    pairs = []
+    for n, line in enumerate(raw.split(b"\n"), 1):
+        try:
+            text = line.decode("utf-8").rstrip("\r")
+        except UnicodeDecodeError:
+            raise PairsError(f"{name}, line {n}: not UTF-8 text") from None
+        if n == 1:
+            text = text.removeprefix("\ufeff")
+        if not text.strip():
+            continue
+        cols = text.split("\t")
+        if len(cols) < 2 or not cols[0].strip() or not cols[1].strip():
+            raise PairsError(f"{name}, line {n}: expected two tab-separated columns (source, target), got "
+                             f"{text[:50]!r}")
+        pairs.append(Example(cols[0].strip(), cols[1].strip()))
+    if len(pairs) < MIN_PAIRS:
+        raise PairsError(f"{name} has {len(pairs)} pairs: at least {MIN_PAIRS} are needed (training, dev and test)")
+    return pairs
+
+
+def split_pairs(pairs: list[Example]) -> dict[str, list[Example]]:
+    """The fixed split of the Tatoeba corpus (split_of, by the source sentence) for any pairs."""
+    splits: dict[str, list[Example]] = {"train": [], "dev": [], "test": []}
+    for e in pairs:
+        splits[split_of(e.src)].append(e)
+    for name in ("dev", "test"):  # a small corpus can leave one empty: lend it the last training pairs
+        if not splits[name]:
+            splits[name].append(splits["train"].pop())
+    return splits
+
+
 # --- dates -------------------------------------------------------------------
 
 # English names, whatever the locale (calendar.month_name follows LC_TIME): the generated data never changes.
@@ -202,6 +260,8 @@ TOKENIZERS = {
     "en-zh": ({"kind": "subword", "vocab_size": 4000}, {"kind": "zh", "min_freq": 2}),
     "dates": ({"kind": "char", "lower": False, "keep_spaces": True}, {"kind": "char"}),
     "reverse": ({"kind": "char"}, {"kind": "char"}),
+    # one SentencePiece model of both sides (train._tokenizers): any language pair, no input ever unknown
+    "pairs": ({"kind": "subword", "vocab_size": 2000}, {"kind": "subword", "vocab_size": 2000}),
 }
 
 # The generated training sets, by default: how many pairs, and (reverse) how often a letter repeats
@@ -214,8 +274,12 @@ TRAIN_DATA = {"dates": {"size": 30000}, "reverse": {"size": 100000, "repeat": 0.
 
 def load_task(task: str, data: str | os.PathLike | None = None, train_size: int | None = None
               ) -> dict[str, list[Example]]:
-    """train / dev / test examples of a task. en-zh needs the corpus path; the
-    generated tasks take `train_size` (default TRAIN_DATA)."""
+    """train / dev / test examples of a task. en-zh needs the corpus path, pairs the pairs
+    file; the generated tasks take `train_size` (default TRAIN_DATA)."""
+    if task == "pairs":
+        if data is None:
+            raise FileNotFoundError("the pairs task needs a file: pass --pairs PATH (source TAB target per line)")
+        return split_pairs(read_pairs(data))
     if task == "en-zh":
         path = find_corpus(data)
         if path is None:

@@ -2,6 +2,7 @@
 
     python -m seq2seq.evaluate --model en-zh-transformer [--data PATH] [--split test] [--json]
     python -m seq2seq.evaluate --model dates-lstm-attn --pairs my_pairs.tsv
+    python -m seq2seq.evaluate --model user_models/my-model --pairs my_pairs.tsv   (trained --pairs: its test split)
 
 Only the test split is saved: metrics.json and the card always hold test numbers (what the
 app and the cards present). `--split dev`, `--split train` and `--pairs` print their scores
@@ -31,7 +32,7 @@ from .card import write_card
 from .data import Example, find_corpus, load_task, sha256
 from .decoding import decode
 from .tasks import BUCKETS, bucket_name, source_length
-from .train import encode_src
+from .train import bleu_tokenize, encode_src
 
 
 def token_accuracy(hyp: str, ref: str) -> float:
@@ -42,10 +43,10 @@ def token_accuracy(hyp: str, ref: str) -> float:
 def score(task: str, hyps: list[str], examples: list[Example], argmaxes=None) -> dict:
     refs = [e.tgt for e in examples]
     out = {"n": len(examples), "exact": 100.0 * sum(h == r for h, r in zip(hyps, refs)) / max(1, len(refs))}
-    if task == "en-zh":
+    if task in ("en-zh", "pairs"):
         import sacrebleu
 
-        out["bleu"] = sacrebleu.corpus_bleu(hyps, [refs], tokenize="zh").score
+        out["bleu"] = sacrebleu.corpus_bleu(hyps, [refs], tokenize=bleu_tokenize(task, examples)).score
         out["chrf"] = sacrebleu.corpus_chrf(hyps, [refs]).score
     else:
         out["token_acc"] = 100.0 * sum(token_accuracy(h, r) for h, r in zip(hyps, refs)) / max(1, len(refs))
@@ -61,15 +62,21 @@ def score(task: str, hyps: list[str], examples: list[Example], argmaxes=None) ->
 
 
 def read_pairs(path) -> list[Example]:
+    """Every pair of a TSV (seq2seq.data.read_pairs, without its minimum count)."""
+    from .data import MIN_PAIRS, PairsError
+    from .data import read_pairs as read
+
+    try:
+        return read(path)
+    except PairsError as e:
+        if f"at least {MIN_PAIRS}" not in str(e):
+            raise
     pairs = []
     with open(path, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if not line.strip():
-                continue
+        for line in f:
             cols = line.rstrip("\n").split("\t")
-            if len(cols) < 2:
-                raise ValueError(f"{path}:{n}: expected 'source<TAB>reference'")
-            pairs.append(Example(cols[0], cols[1]))
+            if line.strip():
+                pairs.append(Example(cols[0].strip(), cols[1].strip()))
     return pairs
 
 
@@ -112,7 +119,9 @@ def main(argv=None):
         model = checkpoint.load(args.model, device=args.device)
         task = model.task
         folder = checkpoint.find(args.model)
-        if args.pairs:
+        if args.pairs and task == "pairs":  # a model trained on this file: its test split, saved like any test
+            examples = load_task(task, args.pairs)[args.split]
+        elif args.pairs:
             examples = read_pairs(args.pairs)
         else:
             examples = load_task(task, args.data)[args.split]
@@ -121,12 +130,12 @@ def main(argv=None):
         return cli.fail(e)
     corpus = find_corpus(args.data) if task == "en-zh" and not args.pairs else None
     result = {"model": folder.name, "task": task, "arch": model.arch,
-              "split": "pairs:" + Path(args.pairs).name if args.pairs else args.split, **result,
-              "data": corpus.name if corpus else (args.pairs or f"generated ({task})"),
+              "split": "pairs:" + Path(args.pairs).name if args.pairs and task != "pairs" else args.split, **result,
+              "data": corpus.name if corpus else (Path(args.pairs).name if args.pairs else f"generated ({task})"),
               "data_sha256": sha256(corpus) if corpus else None,
               "command": "python -m seq2seq.evaluate " + " ".join(argv if argv is not None else sys.argv[1:]),
               "evaluated": dt.date.today().isoformat()}
-    saved = not args.pairs and args.split == "test" and not args.no_save
+    saved = (not args.pairs or task == "pairs") and args.split == "test" and not args.no_save
     if saved:
         checkpoint.write_metrics(folder, result)
         write_card(folder)

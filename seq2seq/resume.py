@@ -90,7 +90,8 @@ def open_run(out: Path, run: dict, model, opt, *, resume: bool, overwrite: bool)
     if held and not overwrite:
         _refuse(out, "the folder exists and holds " + ", ".join(sorted(held)[:4])
                 + ": pass --resume to go on with its training or --overwrite to replace it")
-    for old in (checkpoint.TRAIN_LOG, checkpoint.RESUME):  # a fresh start: they belong to another run
+    # a fresh start: they belong to another run
+    for old in (checkpoint.TRAIN_LOG, checkpoint.RESUME, checkpoint.TIMELINE_WORK):
         path = out / old
         shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
     return dict(FRESH)

@@ -93,7 +93,7 @@ RANGES = {"src_vocab": (4, 500_000), "tgt_vocab": (4, 500_000), "emb": (1, 8192)
           "layers": (1, 48), "attn_dim": (1, 8192), "d_model": (1, 8192), "heads": (1, 128),
           "enc_layers": (1, 48), "dec_layers": (1, 48), "d_ff": (1, 65_536), "max_len": (1, 65_536),
           "dropout": (0.0, 0.99)}
-CHOICES = {"score": ("additive", "dot", "general")}
+CHOICES = {"score": ("additive", "dot", "general"), "query": ("current", "prev")}
 
 
 def model_config_problem(config: dict, config_cls) -> str | None:

@@ -15,13 +15,14 @@ from pathlib import Path
 
 from .i18n import N_, _
 
-TASKS = ("en-zh", "dates", "reverse")
+TASKS = ("en-zh", "dates", "reverse", "pairs")  # pairs: any TSV of sentence pairs (seq2seq.data.read_pairs)
 
 # Short names, for pickers and tables.
-LABELS = {"en-zh": N_("English → Chinese"), "dates": N_("Dates → ISO 8601"), "reverse": N_("Reverse the letters")}
+LABELS = {"en-zh": N_("English → Chinese"), "dates": N_("Dates → ISO 8601"), "reverse": N_("Reverse the letters"),
+          "pairs": N_("Your sentence pairs")}
 # What a model of the task does, as the model card's first sentence says it ("... for <title>").
 TITLES = {"en-zh": N_("English → Chinese (Tatoeba)"), "dates": N_("date normalisation → ISO 8601"),
-          "reverse": N_("sequence reversal")}
+          "reverse": N_("sequence reversal"), "pairs": N_("a corpus of sentence pairs")}
 
 # Corpus file (config.json "data") -> its credit, Markdown. The generated tasks need none.
 TATOEBA = "cmn-eng.tsv"
@@ -60,12 +61,13 @@ BUCKETS = {
     "en-zh": [(1, 4), (5, 7), (8, 10), (11, 999)],
     "dates": [(1, 12), (13, 18), (19, 24), (25, 999)],
     "reverse": [(1, 10), (11, 20), (21, 30), (31, 40)],
+    "pairs": [(1, 4), (5, 7), (8, 10), (11, 999)],
 }
 
 
 def source_length(task: str, src: str) -> int:
-    """What the buckets count: words of an English sentence, characters otherwise."""
-    return len(src.split()) if task == "en-zh" else len(src)
+    """What the buckets count: words of a sentence (en-zh, pairs), characters otherwise."""
+    return len(src.split()) if task in ("en-zh", "pairs") else len(src)
 
 
 def bucket_name(lo: int, hi: int) -> str:

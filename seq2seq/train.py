@@ -57,6 +57,12 @@ DEFAULTS = {
     ("reverse", "lstm-attn"): dict(config=dict(emb=64, hidden=256, score="general", attn_dim=64, dropout=0.1),
                                    batch=128, lr=2e-3, warmup=100),
     ("reverse", "lstm"): dict(config=dict(emb=64, hidden=256, dropout=0.1), batch=128, lr=2e-3, warmup=100),
+    # anyone's sentence pairs (--pairs): small models, for a corpus of thousands of pairs and minutes of training
+    ("pairs", "transformer"): dict(config=dict(d_model=128, heads=4, enc_layers=2, dec_layers=2, d_ff=512,
+                                               dropout=0.1), batch=64, lr=1e-3, warmup=300),
+    ("pairs", "lstm-attn"): dict(config=dict(emb=128, hidden=256, score="additive", attn_dim=128, dropout=0.2),
+                                 batch=64, lr=2e-3, warmup=100),
+    ("pairs", "lstm"): dict(config=dict(emb=128, hidden=256, dropout=0.2), batch=64, lr=2e-3, warmup=100),
 }
 MAX_TRAIN_LEN = 60  # longer pairs (ids, with EOS / BOS) are left out of training
 
@@ -65,10 +71,10 @@ MAX_TRAIN_LEN = 60  # longer pairs (ids, with EOS / BOS) are left out of trainin
 class TrainConfig:
     """One training run; `python -m seq2seq.train` fills it from its options."""
 
-    task: str  # en-zh, dates or reverse
+    task: str  # en-zh, dates, reverse, or pairs (with data: the pairs file)
     arch: str  # a key of seq2seq.models.REGISTRY
     out: str | Path  # the checkpoint folder to write, and to resume from
-    data: str | None = None  # en-zh corpus (cmn-eng.tsv); None: $ATTENTION_LAB_DATA or ../shared/data
+    data: str | None = None  # en-zh corpus (cmn-eng.tsv; None: $ATTENTION_LAB_DATA or ../shared/data), or pairs file
     epochs: int = 30  # at most this many epochs
     minutes: float | None = None  # start no new epoch after this much training time
     patience: int = 4  # stop after this many epochs without a better dev score
@@ -85,6 +91,9 @@ class TrainConfig:
     quiet: bool = False  # no progress bar
     resume: bool = False  # go on from out/.resume (the same task, arch and model config only)
     overwrite: bool = False  # replace what `out` holds (the old model stays until the first new save)
+    timeline: bool = False  # keep snapshots from initialisation to the final model (seq2seq.timeline)
+    steps: int | None = None  # stop after this many optimizer steps in all (None: epochs decide)
+    hard_stop: bool = False  # `minutes` stops training within an epoch too (then dev, save): the app's budget
     command: str | None = None  # the command line, recorded in config.json (main() sets it)
 
     def recipe(self) -> dict:
@@ -118,11 +127,25 @@ def dev_score(model, task, examples, limit=None):
     outs, _ = greedy_batch(model, [encode_src(model.src_tok, e.src) for e in examples], max_len=80)
     hyps = [model.tgt_tok.detokenize(model.tgt_tok.ids_to_tokens(o)) for o in outs]
     model.train()
-    if task == "en-zh":
+    if task in ("en-zh", "pairs"):
         import sacrebleu
 
-        return sacrebleu.corpus_bleu(hyps, [[e.tgt for e in examples]], tokenize="zh").score
+        return sacrebleu.corpus_bleu(hyps, [[e.tgt for e in examples]], tokenize=bleu_tokenize(task, examples)).score
     return 100.0 * sum(h == e.tgt for h, e in zip(hyps, examples)) / len(examples)
+
+
+def metric_of(task: str) -> str:
+    """The dev metric a task's training reports: "bleu" for a corpus, "exact" for the generated tasks."""
+    return "bleu" if task in ("en-zh", "pairs") else "exact"
+
+
+def bleu_tokenize(task: str, examples) -> str:
+    """sacrebleu's tokenizer for a task's references: "zh" for Chinese, "13a" for a corpus of
+    pairs without Chinese, Japanese or Korean characters."""
+    if task == "en-zh":
+        return "zh"
+    cjk = any("\u3040" <= ch <= "\u9fff" or "\uac00" <= ch <= "\ud7af" for e in examples[:200] for ch in e.tgt)
+    return "zh" if cjk else "13a"
 
 
 def _average(run: Run, out: Path, meta: dict, half: bool):
@@ -182,6 +205,9 @@ class Run:
 def _tokenizers(task: str, train_ex: list[Example], joint: bool = False) -> tuple[Tokenizer, Tokenizer]:
     """Source and target tokenizers; `joint` (a model with tied embeddings): one vocabulary for both."""
     src_args, tgt_args = TOKENIZERS[task]
+    if task == "pairs":  # one SentencePiece model of both sides, whatever the languages
+        tok = Tokenizer.build([e.src for e in train_ex] + [e.tgt for e in train_ex], **src_args)
+        return tok, tok
     src = Tokenizer.build([e.src for e in train_ex if not e.augmented], **src_args)  # pieces: the corpus alone
     if joint and not src.model:
         raise ValueError(f"tie needs subword pieces on both sides; {task} has none")
@@ -194,7 +220,7 @@ def _check(cfg: TrainConfig):
     """ValueError (one sentence) for a setting no run can use, before any data is read."""
     if cfg.task not in TASKS or cfg.arch not in REGISTRY:
         raise ValueError(f"unknown task {cfg.task!r} or arch {cfg.arch!r}")
-    for name, low in (("epochs", 1), ("patience", 1), ("threads", 1), ("batch", 1), ("warmup", 1),
+    for name, low in (("epochs", 1), ("patience", 1), ("threads", 1), ("batch", 1), ("warmup", 1), ("steps", 1),
                       ("average", 0), ("train_size", 1)):
         value = getattr(cfg, name)
         if value is not None and (not isinstance(value, int) or value < low):
@@ -212,8 +238,8 @@ def _check(cfg: TrainConfig):
 
 def prepare(cfg: TrainConfig) -> Run:
     """Data, tokenizers, model and optimizer of a run, and what its checkpoints will record."""
-    if cfg.train_size and cfg.task == "en-zh":
-        raise ValueError("--train-size is for the generated tasks; en-zh uses the corpus's fixed split")
+    if cfg.train_size and cfg.task in ("en-zh", "pairs"):
+        raise ValueError("--train-size is for the generated tasks; a corpus is split by its fixed hash split")
     _check(cfg)
     hp, splits = cfg.recipe(), load_task(cfg.task, cfg.data, train_size=cfg.train_size)
     names = DEFAULTS[(cfg.task, cfg.arch)].get("names", 1)
@@ -235,21 +261,25 @@ def prepare(cfg: TrainConfig) -> Run:
     record = {"seed": cfg.seed, "device": str(device), "threads": torch.get_num_threads(),
               "train_pairs": len(pairs), "command": cfg.command, **hp, "generated": generated or None,
               "machine": machine(device)}
-    corpus = find_corpus(cfg.data) if cfg.task == "en-zh" else None
+    corpus = find_corpus(cfg.data) if cfg.task == "en-zh" else Path(cfg.data) if cfg.task == "pairs" else None
     data = {"data": corpus.name if corpus else f"generated ({cfg.task})",
             "data_sha256": sha256(corpus) if corpus else None}
     return Run(cfg, model, opt, pairs, splits["dev"], record, data)
 
 
-def train_epoch(run: Run, epoch: int, meta: dict) -> tuple[float, int]:
-    """One pass over the training pairs in length-bucketed batches; (mean token loss, tokens)."""
+def train_epoch(run: Run, epoch: int, meta: dict, on_step=None) -> tuple[float, int]:
+    """One pass over the training pairs in length-bucketed batches; (mean token loss, tokens).
+    on_step(step, epoch, i, n, loss): after the i-th (1-based) of the epoch's n optimizer steps."""
     cfg, model, opt, hp = run.cfg, run.model, run.opt, run.cfg.recipe()
     loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=0.1 if cfg.task == "en-zh" else 0.0)
     t0, total, ntok = time.time(), 0.0, 0
+    deadline = t0 - meta["seconds"] + cfg.minutes * 60 if cfg.hard_stop and cfg.minutes else None
     bar = tqdm(batches(run.pairs, hp["batch"], random.Random(cfg.seed * 1000 + epoch)), disable=cfg.quiet,
                desc=f"{cfg.task}-{cfg.arch} epoch {epoch}", mininterval=2 if sys.stderr.isatty() else 60,
                file=sys.stderr)
-    for batch in bar:
+    for i, batch in enumerate(bar, 1):
+        if (cfg.steps and meta["step"] >= cfg.steps) or (deadline and time.time() > deadline and i > 1):
+            break
         src, src_mask = pad([p[0] for p in batch], model.device)
         tgt, _ = pad([p[1] for p in batch], model.device)
         meta["step"] += 1
@@ -263,6 +293,8 @@ def train_epoch(run: Run, epoch: int, meta: dict) -> tuple[float, int]:
         opt.step()
         n = int((tgt[:, 1:] != PAD_ID).sum())
         total, ntok = total + loss.item() * n, ntok + n
+        if on_step is not None:
+            on_step(meta["step"], epoch, i, len(bar), loss.item())
         bar.set_postfix(loss=f"{total / ntok:.3f}", tok_s=f"{ntok / (time.time() - t0):.0f}", refresh=False)
     return total / max(ntok, 1), ntok
 
@@ -275,8 +307,11 @@ def _finish(out: Path, model, meta: dict):
     checkpoint.write_json(out / checkpoint.CONFIG, info)
 
 
-def train(cfg: TrainConfig) -> dict:
-    """Train until `epochs`, `minutes` or `patience` runs out; returns the final resume state."""
+def train(cfg: TrainConfig, on_event=None) -> dict:
+    """Train until `epochs`, `minutes`, `steps` or `patience` runs out; returns the final resume
+    state. on_event(dict, model): progress as it happens (seq2seq.jobs writes it to a file):
+    {"event": "start", ...}, {"event": "step", ...} every 1 % of an epoch, {"event": "epoch", ...}
+    after each dev evaluation, {"event": "done", ...}."""
     _check(cfg)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -287,27 +322,54 @@ def train(cfg: TrainConfig) -> dict:
     half = cfg.half if cfg.half is not None else run.model.num_parameters() > 2_500_000  # folders under 12 MB
     identity = {"task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)}  # what a resume must match
     meta = resume.open_run(out, identity, run.model, run.opt, resume=cfg.resume, overwrite=cfg.overwrite)
+    def emit(event: dict):
+        if on_event is not None:
+            on_event(event, run.model)
+
+    recorder = None
+    if cfg.timeline:
+        from .timeline import DEV_LIMIT, Recorder
+
+        recorder = Recorder(out, run.model, lambda m: dev_score(m, cfg.task, run.dev, limit=DEV_LIMIT), meta["step"])
+    n_batches = math.ceil(len(run.pairs) / run.cfg.recipe()["batch"])  # about: the buckets may add a few
+    emit({"event": "start", "epochs": cfg.epochs, "minutes": cfg.minutes, "steps_per_epoch": n_batches,
+          "parameters": run.model.num_parameters(), "metric": metric_of(cfg.task),
+          "resumed_epoch": meta["epoch"]})
+    started = time.time() - meta["seconds"]
+
+    def on_step(step, epoch, i, n, loss):
+        if recorder is not None:
+            recorder.on_step(step, epoch, i, n, loss)
+        if i % max(1, n // 100) == 0 or i == n:
+            emit({"event": "step", "step": step, "epoch": epoch - 1 + i / n, "loss": round(loss, 4),
+                  "seconds": round(time.time() - started, 2)})
+
     run.model.train()
     while meta["epoch"] < cfg.epochs and meta["bad_epochs"] < cfg.patience:
         if cfg.minutes and meta["seconds"] > cfg.minutes * 60:
             print(f"time budget of {cfg.minutes} min reached", file=sys.stderr)
             break
+        if cfg.steps and meta["step"] >= cfg.steps:
+            break
         epoch, t0 = meta["epoch"] + 1, time.time()
-        loss, ntok = train_epoch(run, epoch, meta)
+        loss, ntok = train_epoch(run, epoch, meta, on_step)
+        if recorder is not None:
+            recorder.on_epoch(meta["step"], epoch, loss)
         score = dev_score(run.model, cfg.task, run.dev)
         seconds = time.time() - t0
         meta["seconds"] += seconds
         improved = score > meta["best"]
         if improved:
-            meta["best"], meta["bad_epochs"] = score, 0
+            meta["best"], meta["bad_epochs"], meta["best_step"] = score, 0, meta["step"]
             checkpoint.save(run.model, out, task=cfg.task, half=half, **run.data, train={"epochs": epoch, **run.record})
         else:
             meta["bad_epochs"] += 1
-        row = {"epoch": epoch, "train_loss": round(loss, 4), "dev_" + ("bleu" if cfg.task == "en-zh" else "exact"):
+        row = {"epoch": epoch, "train_loss": round(loss, 4), "dev_" + metric_of(cfg.task):
                round(score, 2), "lr": lr_at(meta["step"], run.record["lr"], run.record["warmup"]),
                "seconds": round(seconds, 1), "tokens_per_s": round(ntok / seconds), "best": improved}
         checkpoint.append_train_log(out, row)
         print(json.dumps(row), file=sys.stderr, flush=True)
+        emit({"event": "epoch", **row, "step": meta["step"], "elapsed": round(time.time() - started, 2)})
         meta["epoch"] = epoch
         resume.save_state(out, run.model, run.opt, meta, identity)
         if cfg.average:
@@ -315,12 +377,18 @@ def train(cfg: TrainConfig) -> dict:
     if cfg.average:
         _average(run, out, meta, half)
     _finish(out, run.model, meta)
+    if recorder is not None and "averaged_epochs" not in checkpoint.read_config(out)["train"]:
+        from .timeline import finish
+
+        finish(out, meta.get("best_step", meta["step"]), metric_of(cfg.task), cfg.command)
+    emit({"event": "done", "out": str(out), "best": meta["best"], "epochs": meta["epoch"], "step": meta["step"]})
     return meta
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--task", required=True, choices=TASKS)
+    p.add_argument("--task", choices=TASKS, help="required unless --pairs is given (then: pairs)")
+    p.add_argument("--pairs", help="train on this TSV of sentence pairs (source TAB target per line): --task pairs")
     p.add_argument("--arch", required=True, choices=sorted(REGISTRY))
     p.add_argument("--out", required=True, help="checkpoint folder to write")
     p.add_argument("--data", help="en-zh corpus (cmn-eng.tsv); default ../shared/data/cmn-eng.tsv")
@@ -337,12 +405,20 @@ def main(argv=None):
     p.add_argument("--train-size", type=int, help="generated tasks: how many training pairs to generate")
     p.add_argument("--average", type=int, default=0,
                    help="at the end, average the weights of the last N epochs (kept if dev improves)")
+    p.add_argument("--timeline", action="store_true",
+                   help="keep snapshots from initialisation to the final model, for the app's /training page")
+    p.add_argument("--steps", type=int, help="stop after this many optimizer steps in all")
     p.add_argument("--resume", action="store_true",
                    help="go on from the last completed epoch in OUT (the same task, arch and config)")
     p.add_argument("--overwrite", action="store_true",
                    help="replace what OUT holds (with --resume: resume if there is a state, else start afresh)")
     args = vars(p.parse_args(argv))
     args["model"] = args.pop("config")
+    pairs = args.pop("pairs")
+    if pairs:
+        args["task"], args["data"] = "pairs", pairs
+    elif not args["task"]:
+        p.error("--task is required (or --pairs FILE)")
     command = "python -m seq2seq.train " + " ".join(sys.argv[1:] if argv is None else argv)
     try:
         train(TrainConfig(**args, command=command))

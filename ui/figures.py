@@ -26,7 +26,7 @@ from . import stage
 from .keys import EXPORT
 from .session import figure_store, stored
 from .shell import presenting
-from .text import ARCH_LABELS, KIND_LABELS, head_title, label
+from .text import KIND_LABELS, arch_label, head_title, label
 
 INSIDE_WIDTH = {False: 520, True: 680}  # the inside page's right column (3/5), by presentation mode
 # The benchmark's baseline (scripts/bench_stepping.py): every step through a server rerun that
@@ -170,7 +170,8 @@ def compare_figures(page: str, runs, step: int, view, gold) -> tuple[dict, bool]
         for arch, trace, _error in runs:
             if trace is None:
                 continue
-            v = None if not trace.has_attention else view if arch == "transformer" and view is not None else (-1, None)
+            tf = trace.arch == "transformer"
+            v = None if not trace.has_attention else view if tf and view is not None else (-1, None)
             figs[arch] = step_figure(page, trace, v, gold if trace.has_attention else None,
                                      step=min(step, trace.steps - 1), topk=False, left=left,
                                      max_width=max_width, max_height=COMPARE_HEIGHT)
@@ -196,7 +197,7 @@ def quality_chart(zoo: dict, task: str):
             metric = metric or m
         else:
             missing.append(name)
-    labels = {arch: label(ARCH_LABELS, arch) for arch in series}
+    labels = {arch: arch_label(arch) for arch in series}
     return (viz.quality_figure(series, metric, present=presenting(), labels=labels) if series else None), missing
 
 
@@ -275,6 +276,30 @@ def bottleneck_figure(trace, step: int) -> go.Figure:
             for t in sorted({0, step, trace.steps - 1})}
     return viz.vectors_figure(rows, title=_("The context vector every step receives"), present=presenting(),
                               max_width=INSIDE_WIDTH[presenting()])
+
+
+# --- the training page -------------------------------------------------------------------------
+
+def snapshot_name(snapshot: dict, i: int) -> str:
+    """Where a timeline snapshot sits in training, with its dev score: 'epoch 0.3 · dev 45'."""
+    return _("{when} · dev {dev}").format(when=viz.snapshot_label(snapshot, i), dev=f"{snapshot['dev']:g}")
+
+
+def timeline_figure(info: dict, selected: int) -> go.Figure:
+    metric = info.get("metric")
+    return viz.timeline_figure(info, selected, present=presenting(),
+                               dev_name=dev_name("dev_" + metric) if isinstance(metric, str) else _("dev"))
+
+
+def strip_figure(traces: list, snapshots: list, selected: int) -> go.Figure:
+    """The same input's attention at every snapshot (cross-attention of the last layer, mean
+    over heads; the plain LSTM has none: an empty panel)."""
+    matrices = [None if tr is None else cross_matrix(tr, -1, None) for tr in traces]
+    first = next((tr for tr in traces if tr is not None), None)
+    rows = [[] if tr is None else display(tr.tgt_tokens) for tr in traces]
+    cols = [] if first is None else display(first.src_tokens)
+    titles = [viz.snapshot_label(s, i) for i, s in enumerate(snapshots)]
+    return viz.strip_figure(matrices, titles, rows, cols, selected, present=presenting(), max_width=chart_width())
 
 
 # --- the model cards page ----------------------------------------------------------------------

@@ -54,6 +54,8 @@ Q_TARGET, Q_GOLD, Q_WHATIF = "target", "gold", "whatif"
 Q_KIND, Q_POS, Q_PRESENT = "kind", "pos", "present"  # attention kind, query position (encoder), presentation
 Q_WORDS = "words"  # subword pieces merged into words (1) or shown as pieces (0)
 Q_KNOCKOUT = "knockout"  # explain page: heads knocked out, "cross-2-3" (kind-layer-head from 1) or a baseline
+Q_SNAPSHOT = "snapshot"  # training page: which of the model's timeline snapshots (from 0)
+Q_JOB = "job"  # train page: the training job the page follows
 Q_PREFIX = "prefix"  # compare: the same start forced in every model (what-if for all)
 Q_LANG = "lang"  # the app's language (en | zh): belongs to the session, kept on every page
 

@@ -20,12 +20,13 @@ import streamlit as st
 
 import seq2seq
 from seq2seq.checkpoint import CONFIG, WEIGHTS, CheckpointError
+from seq2seq.configs import variant
 from seq2seq.gold import gold_alignment
 from seq2seq.i18n import _
 from seq2seq.tokenize import EOS
 
 from .keys import DEVICE
-from .text import ARCH_LABELS, TASK_LABELS, md
+from .text import ARCH_LABELS, TASK_LABELS, USER, md
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 DEFAULT_ARCH = "lstm-attn"
@@ -44,14 +45,25 @@ def _split_name(name: str):
 
 def zoo() -> dict[str, dict[str, str]]:
     """{task: {arch: model name}} of the checkpoint folders that exist (tasks and archs in
-    the order the app presents them)."""
+    the order the app presents them). The arch keys are ARCH_LABELS' keys; a user-trained
+    model (seq2seq.jobs) is under "<arch>@<its name>", after the shipped ones."""
     found: dict[str, dict[str, str]] = {}
     for name in seq2seq.available():
         task, arch = _split_name(name)
         if isinstance(task, str) and isinstance(arch, str) and arch in ARCH_LABELS:
             found.setdefault(task, {})[arch] = name
-    order = list(TASK_LABELS) + sorted(t for t in found if t not in TASK_LABELS)
-    return {t: {a: found[t][a] for a in ARCH_LABELS if a in found[t]} for t in order if t in found}
+    users: dict[str, dict[str, str]] = {}
+    for name in seq2seq.checkpoint.available_user():
+        try:
+            info = seq2seq.read_config(name)
+        except CheckpointError:
+            continue
+        arch = variant(info.get("arch"), info.get("config"))
+        if isinstance(info.get("task"), str) and arch in ARCH_LABELS:
+            users.setdefault(info["task"], {})[f"{arch}{USER}{name}"] = name
+    order = list(TASK_LABELS) + sorted(t for t in {*found, *users} if t not in TASK_LABELS)
+    return {t: {**{a: found[t][a] for a in ARCH_LABELS if a in found.get(t, {})},
+                **dict(sorted(users.get(t, {}).items()))} for t in order if t in found or t in users}
 
 
 def _gpu_possible() -> bool:
@@ -136,10 +148,50 @@ def load_model(name: str):
             name=md(name), kind=md(type(e).__name__), error=md(e))
 
 
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _load_snapshot(folder: str, n: int, device: str, stamp: tuple):
+    import torch
+
+    from seq2seq.timeline import load_snapshot
+
+    torch.set_num_threads(THREADS)
+    model = load_snapshot(folder, n, device=device)
+    model.snapshot = n  # decodes of a snapshot are cached apart from the final model's (model_key)
+    return model
+
+
+def load_snapshot(name: str, n: int):
+    """(the model `name` with its timeline snapshot n's weights, None) or (None, what is wrong)."""
+    try:
+        folder = seq2seq.checkpoint.find(name)
+        stamp = (*_stamp(folder), *((folder / f).stat().st_mtime_ns for f in ("timeline.json", "timeline.safetensors")
+                                    if (folder / f).exists()))
+        with st.spinner(_("Loading the model…")):
+            return _load_snapshot(str(folder.parent.resolve() / folder.name), n, device(), stamp), None
+    except (CheckpointError, ValueError) as e:
+        return None, _("The snapshot cannot be loaded: {problem}").format(problem=md(e))
+    except Exception as e:  # a broken file can fail in torch or safetensors in many ways
+        return None, _("The snapshot cannot be loaded: {kind}: {error}").format(kind=md(type(e).__name__), error=md(e))
+
+
+def timeline(name: str) -> dict | None:
+    """A model's training timeline (seq2seq.timeline), or None."""
+    from seq2seq.timeline import read_timeline
+
+    return read_timeline(name)
+
+
+def timeline_zoo(zoo: dict) -> dict:
+    """The zoo {task: {arch: name}} cut to the models that have a training timeline."""
+    out = {task: {a: n for a, n in archs.items() if timeline(n) is not None} for task, archs in zoo.items()}
+    return {task: archs for task, archs in out.items() if archs}
+
+
 def model_key(model) -> tuple:
-    """What identifies a loaded model across reruns: its folder, file stamp and device."""
+    """What identifies a loaded model across reruns: its folder, file stamp and device (and
+    the timeline snapshot its weights come from, if any)."""
     folder = seq2seq.checkpoint.find(model.name)
-    return str(folder.resolve()), _stamp(folder), str(model.device)
+    return str(folder.resolve()), _stamp(folder), str(model.device), getattr(model, "snapshot", None)
 
 
 @st.cache_data(show_spinner=False)

@@ -17,6 +17,7 @@ import streamlit as st
 import seq2seq
 from seq2seq.attention import cross_matrix
 from seq2seq.checkpoint import WEIGHTS, CheckpointError, read_metrics
+from seq2seq.configs import variant
 from seq2seq.i18n import N_, _
 from seq2seq.reports import metric_summary
 from seq2seq.tokenize import EOS
@@ -47,7 +48,7 @@ def zoo_table() -> tuple[pd.DataFrame, list[str]]:
         rows.append({
             _("model"): name,
             _("task"): label(TASK_LABELS, info.get("task")),
-            _("architecture"): label(ARCH_LABELS, info.get("arch")),
+            _("architecture"): label(ARCH_LABELS, variant(info.get("arch"), info.get("config"))),
             _("parameters"): info.get("parameters") if isinstance(info.get("parameters"), int) else None,
             _("test metrics"): metric_summary(read_metrics(name)) or _("not evaluated yet"),
             _("device"): label(DEVICE_LABELS, device()),

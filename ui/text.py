@@ -15,7 +15,10 @@ from seq2seq.subword import display
 from seq2seq.tasks import LABELS
 
 TASK_LABELS = LABELS  # one place for a task's name: seq2seq.tasks
-ARCH_LABELS = {"lstm": N_("LSTM (no attention)"), "lstm-attn": N_("LSTM + attention"), "transformer": "Transformer"}
+# The app's name for each kind of model (a key of the zoo: seq2seq.configs.variant): the architectures,
+# and LSTM + attention in each of its two arrangements (seq2seq.models.lstm_attn).
+ARCH_LABELS = {"lstm": N_("LSTM (no attention)"), "lstm-attn": N_("LSTM + attention (Luong)"),
+               "lstm-bahdanau": N_("LSTM + attention (Bahdanau, as in the article)"), "transformer": "Transformer"}
 STRATEGY_LABELS = {"greedy": N_("Greedy"), "beam": N_("Beam search"), "sample": N_("Sampling"),
                    "forced": N_("Forced target")}
 SPLIT_LABELS = {"train": N_("train"), "dev": N_("dev"), "test": N_("test")}  # a metrics.json split
@@ -30,6 +33,21 @@ ROLLOUT_NOTE = N_("**Attention rollout** (Abnar & Zuidema, 2020) estimates how m
                   "each position after all encoder layers: every layer's attention, averaged over heads, is mixed "
                   "with the residual connection as 0.5·I + 0.5·A, its rows are renormalised to sum to 1, and the "
                   "layers are multiplied from the first up (R = A′ₗ ⋯ A′₂ A′₁). Each row of the chart sums to 1.")
+
+
+USER = "@"  # a zoo key "<arch>@<name>": a model trained in the app (ui.models.zoo)
+
+
+def base_arch(key) -> str:
+    """The kind of model a zoo key names: "transformer@my-model" -> "transformer"."""
+    return str(key).split(USER, 1)[0]
+
+
+def arch_label(key) -> str:
+    """A zoo key's label: the architecture's, and for a user-trained model its name."""
+    base, _sep, name = str(key).partition(USER)
+    shown = label(ARCH_LABELS, base)
+    return _("{arch} · yours: {name}").format(arch=shown, name=name) if name else shown
 
 
 def label(labels: dict, key) -> str:

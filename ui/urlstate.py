@@ -39,6 +39,7 @@ from .keys import (
     Q_PREFIX,
     Q_PRESENT,
     Q_SEED,
+    Q_SNAPSHOT,
     Q_STEP,
     Q_STRATEGY,
     Q_TARGET,
@@ -52,12 +53,12 @@ from .keys import (
     URL_WRITTEN,
     k,
 )
-from .text import ARCH_LABELS
+from .text import ARCH_LABELS, base_arch
 
 TRUE = ("1", "true", "on", "yes")
 URL_HISTORY = 8  # the URLs a page wrote last: a rerun that brings one of them is not a new link
 INTS = {Q_STEP: (0, 10_000), Q_LAYER: (1, 64), Q_BEAM: (1, 10), Q_TOP_K: (0, 1000), Q_SEED: (0, 2**31 - 1),
-        Q_POS: (0, 10_000)}
+        Q_POS: (0, 10_000), Q_SNAPSHOT: (0, 99)}
 PARAMS = {"beam": Q_BEAM, "temperature": Q_TEMPERATURE, "top_k": Q_TOP_K, "seed": Q_SEED, "target": Q_TARGET}
 
 
@@ -88,6 +89,7 @@ class View:
     prefix: str | None = None  # compare: the same start forced in every model
     whatif: tuple[tuple[int, str], ...] = ()  # what-if edits (step, token), in order
     knockout: tuple[str, ...] | None = None  # explain page: "cross-2-3" (kind-layer-head, from 1) or a baseline
+    snapshot: int | None = None  # training page: a snapshot of the model's timeline (from 0)
 
     def widgets(self) -> dict:
         """{widget name: value} of the fields the URL set (what-if edits and the model name aside)."""
@@ -159,12 +161,13 @@ def parse_view(query: Mapping, zoo: Mapping) -> View:
     text, target, gold, words, prefix = one(Q_TEXT), one(Q_TARGET), one(Q_GOLD), one(Q_WORDS), one(Q_PREFIX)
     return View(
         model=model if task else None, task=task, arch=arch,
-        archs=tuple(dict.fromkeys(a for a in one(Q_ARCHS).split(",") if a in ARCH_LABELS)) if one(Q_ARCHS)
+        archs=tuple(dict.fromkeys(a for a in one(Q_ARCHS).split(",") if base_arch(a) in ARCH_LABELS))
+        if one(Q_ARCHS)
         else None,  # each architecture once (a repeated one would be the same column twice)
         text=None if text is None else text[:MAX_TEXT],
         strategy=one(Q_STRATEGY) if one(Q_STRATEGY) in STRATEGIES else None,
         step=ints[Q_STEP], layer=ints[Q_LAYER], beam=ints[Q_BEAM], top_k=ints[Q_TOP_K], seed=ints[Q_SEED],
-        pos=ints[Q_POS],
+        pos=ints[Q_POS], snapshot=ints[Q_SNAPSHOT],
         head="mean" if head == "mean" else _int(head or "", 1, 64),
         temperature=_float(one(Q_TEMPERATURE) or "", 0.1, 3.0),
         target=None if target is None else target[:MAX_TEXT],
@@ -205,7 +208,7 @@ def ignored(query: Mapping, view: View) -> list[str]:
             parsed = set(view.knockout or ())
             out += [f"{name}={x}" for v in values for x in v.split(",") if x and x not in parsed]
         elif name == Q_ARCHS:
-            out += [f"{name}={a}" for a in value.split(",") if a and a not in ARCH_LABELS]
+            out += [f"{name}={a}" for a in value.split(",") if a and base_arch(a) not in ARCH_LABELS]
         elif name == Q_TASK:
             if view.task != value and value:
                 out.append(f"{name}={value}")
@@ -230,7 +233,7 @@ def to_query(view: View) -> dict:
     if view.archs is not None:
         q[Q_ARCHS] = ",".join(view.archs)
     for name in ("text", "strategy", "step", "beam", "temperature", "top_k", "seed", "target", "prefix", "layer",
-                 "head", "kind", "pos"):
+                 "head", "kind", "pos", "snapshot"):
         v = getattr(view, name)
         if v is not None and v != "":
             q[name] = str(v)

@@ -49,7 +49,7 @@ from .keys import (
 from .models import DEFAULT_ARCH, examples, known_target, load_model
 from .session import default, valid
 from .shell import presenting
-from .text import ARCH_LABELS, KIND_LABELS, LAYER_HELP, STRATEGY_LABELS, TASK_LABELS, label, md
+from .text import ARCH_LABELS, KIND_LABELS, LAYER_HELP, STRATEGY_LABELS, TASK_LABELS, arch_label, label, md
 
 
 def listed(items) -> str:
@@ -74,8 +74,9 @@ def task_picker(page: str, zoo: dict) -> str:
                         on_change=_task_changed, args=(page,))
 
 
-def model_picker(page: str, zoo: dict) -> tuple[str, str, str]:
-    """Task and architecture pickers -> (task, arch, model name)."""
+def model_picker(page: str, zoo: dict, missing: bool = True) -> tuple[str, str, str]:
+    """Task and architecture pickers -> (task, arch, model name). missing: say which
+    architectures the task has no model of."""
     c1, c2 = st.columns([1, 2])
     with c1:
         task = task_picker(page, zoo)
@@ -83,10 +84,10 @@ def model_picker(page: str, zoo: dict) -> tuple[str, str, str]:
     valid(k(page, ARCH), archs, DEFAULT_ARCH if DEFAULT_ARCH in archs else archs[0])
     with c2:
         arch = st.segmented_control(_("Architecture"), archs, key=k(page, ARCH), required=True,
-                                    format_func=lambda a: label(ARCH_LABELS, a))
-        missing = [label(ARCH_LABELS, a) for a in ARCH_LABELS if a not in zoo[task]]
-        if missing:
-            st.caption(_("Not trained yet for this task: {archs}.").format(archs=listed(missing)))
+                                    format_func=arch_label)
+        absent = [label(ARCH_LABELS, a) for a in ARCH_LABELS if a not in zoo[task]] if missing else []
+        if absent:
+            st.caption(_("Not trained yet for this task: {archs}.").format(archs=listed(absent)))
     return task, arch, zoo[task][arch]
 
 
@@ -97,7 +98,7 @@ def archs_picker(page: str, zoo: dict, task: str) -> list[str]:
     chosen = [a for a in st.session_state.get(key, archs) if a in archs] or archs
     st.session_state[key] = chosen[:3]
     return st.multiselect(_("Architectures (up to 3)"), archs, key=key, max_selections=3,
-                          format_func=lambda a: label(ARCH_LABELS, a))
+                          format_func=arch_label)
 
 
 def _use_example(page: str):

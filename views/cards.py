@@ -7,6 +7,7 @@ import streamlit as st
 import seq2seq
 from seq2seq.card import card_text
 from seq2seq.checkpoint import read_card, read_explain, read_metrics, read_train_log
+from seq2seq.configs import variant
 from seq2seq.i18n import _, is_zh
 from seq2seq.tasks import data_credit
 from ui import evidence, figures, shared, shell, tables, widgets
@@ -31,7 +32,8 @@ except seq2seq.CheckpointError as e:
         model=md(name), problem=md(e.problem), file=code(e.path.name)))
     st.stop()
 
-st.markdown(_("**{arch}** for **{task}**").format(arch=md(label(ARCH_LABELS, info.get("arch"))),
+kind = variant(info.get("arch"), info.get("config"))
+st.markdown(_("**{arch}** for **{task}**").format(arch=md(label(ARCH_LABELS, kind)),
                                                   task=md(label(TASK_LABELS, info.get("task")))))
 train = info.get("train") if isinstance(info.get("train"), dict) else {}
 m1, m2, m3, m4 = st.columns(4)

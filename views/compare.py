@@ -8,7 +8,7 @@ import streamlit as st
 from seq2seq.i18n import _
 from seq2seq.subword import merge_words
 from ui import figures, models, session, shared, stage, widgets
-from ui.text import ARCH_LABELS, filename, label, md, output_line
+from ui.text import arch_label, filename, md, output_line
 from ui.urlstate import step_view, to_query, write_url
 
 P = "compare"
@@ -79,7 +79,7 @@ figs, side_by_side = figures.compare_figures(P, runs, t, view, gold) if traces e
 cols = st.columns(len(runs)) if runs else []
 for col, (arch, trace, error) in zip(cols, runs):
     with col:
-        st.subheader(label(ARCH_LABELS, arch))
+        st.subheader(arch_label(arch))
         if error or trace is None:
             st.error(error or _("No trace."))
             continue
@@ -100,7 +100,7 @@ if figs and not side_by_side:
                  "up."))
     for arch, trace, _e in runs:
         if arch in figs:
-            st.markdown(f"**{md(label(ARCH_LABELS, arch))}**")
+            st.markdown(f"**{md(arch_label(arch))}**")
             with st.container(key=f"stage-{P}-{arch}"):
                 figures.plot(figs[arch], filename(trace.model, "compare", "step"), key=f"{P}.fig.{arch}")
 

@@ -26,6 +26,18 @@ SCORES = {  # the score functions of LSTMAttnConfig.score (their names: show the
     "general": (r"e_{t,i} = s_t^\top W h_i", N_("general (Luong)")),
 }
 SOFTMAX = r"\alpha_{t,i} = \frac{\exp e_{t,i}}{\sum_j \exp e_{t,j}}"
+# Bahdanau's arrangement (config query="prev"): the article's formulas (section 4.2), symbol for symbol
+SCORES_PREV = {
+    "additive": r"e_{t,i} = v^\top \tanh(W s_{t-1} + U h_i)",
+    "dot": r"e_{t,i} = s_{t-1}^\top h_i",
+    "general": r"e_{t,i} = s_{t-1}^\top W h_i",
+}
+ARTICLE_SCORE = r"e_{t,i} = \text{score}(s_{t-1}, h_i)"
+ARTICLE_SOFTMAX = r"\alpha_{t,i} = \frac{\exp(e_{t,i})}{\sum_{j=1}^{n} \exp(e_{t,j})}"
+ARTICLE_CONTEXT = r"c_t = \sum_{i=1}^{n} \alpha_{t,i} h_i"
+DECODER_PREV = (r"s_t = \mathrm{LSTM}\big(s_{t-1},\,[\,y_{t-1} ; c_t\,]\big)",
+                r"\tilde{s}_t = \tanh\big(W_c\,[c_t ; s_t]\big)",
+                r"p(y_t) = \mathrm{softmax}(W_o\,\tilde{s}_t)")
 CONTEXT = r"c_t = \sum_i \alpha_{t,i}\, h_i"
 BOTTLENECK = (r"c = \tanh\big(W_b\,[\,\overrightarrow{h}_S\,;\,\overleftarrow{h}_1\,]\big)",
               r"s_0 = c",
@@ -95,6 +107,38 @@ def scores_and_weights(ins, kind: str, figs: dict):
         agreement=agreement(ins.weights, ins.recomputed)))
 
 
+def bahdanau_attention(ins, figs: dict, score_name: str):
+    """LSTM + attention in Bahdanau's arrangement, the article's order: score with s_{t-1}, softmax,
+    context, then the LSTM step that reads the context."""
+    with section(_("Attention: the score of the previous state"), (ARTICLE_SCORE, SCORES_PREV.get(cfg.score, ""),
+                                                                   ARTICLE_SOFTMAX)):
+        st.markdown(_("As the article writes it: before step {step} writes anything, the decoder's previous state "
+                      "sₜ₋₁ scores every source state hᵢ with the **{score}** score ({setting} in its config), and a "
+                      "softmax turns the scores into weights.").format(
+            step=t, score=_(score_name), setting=code("score = " + str(cfg.score))))
+        if t == 0:
+            st.caption(_("At step 0, sₜ₋₁ = s₀: the encoder's last states, passed through a bridge layer."))
+        elif trace.dec_states is not None:
+            with st.expander(_("sₜ₋₁: the state step {step} wrote ({d} numbers)").format(
+                    step=t - 1, d=trace.dec_states.shape[1])):
+                st.dataframe(tables.vector_table({"sₜ₋₁": trace.dec_states[t - 1]}), hide_index=True,
+                             width="stretch", height=200, key=f"{P}.prev")
+        scores_and_weights(ins, "cross", figs)
+    with section(_("Context vector"), ARTICLE_CONTEXT):
+        figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
+        st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
+        st.caption(_("Σ α h recomputed from the trace's states and weights matches the model's cₜ {agreement}.").format(
+            agreement=agreement(ins.context, ins.context_recomputed)))
+    with section(_("Decoder: the context goes into the LSTM"), DECODER_PREV):
+        decoder_numbers()
+        st.caption(_("Only now does the LSTM step: it reads the previous word and the context together, and its new "
+                     "state sₜ writes the output — and will score the source at the next step. Training must run "
+                     "step by step, since each step's weights need the state the step before wrote."))
+    st.subheader(_("Self-attention"))
+    st.info(_("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
+              "recurrence. Switch the architecture above to **Transformer** to see it."))
+
+
 if trace.arch == "lstm":
     with section(_("Encoder"), ENCODER_RNN):
         st.markdown(_("{n} source tokens → {n} states hᵢ of {d} numbers each.").format(
@@ -120,11 +164,21 @@ if trace.arch == "lstm-attn":
         st.stop()
     figs = figures.inside_figures(trace, ins, "cross")
     score_tex, score_name = SCORES.get(getattr(cfg, "score", "additive"), SCORES["additive"])
+    prev = getattr(cfg, "query", "current") == "prev"
     with section(_("Encoder"), ENCODER_RNN):
         st.markdown(_("{n} source tokens → {n} states hᵢ of {d} numbers each (the rows of the chart under "
                       "*Context vector*).").format(n=len(src), d=ins.values.shape[1]))
+    if prev:
+        bahdanau_attention(ins, figs, score_name)
+        write_url(SHARED, sel.url(t))
+        st.stop()
     with section(_("Decoder"), DECODER_ATTN):
         decoder_numbers()
+        st.caption(_("The article scores with the previous state, e = score(sₜ₋₁, hᵢ), and feeds the context into "
+                     "the LSTM (Bahdanau's arrangement). This model is in Luong's: the LSTM steps first and its new "
+                     "state sₜ scores the source, so in training the LSTM runs over all steps at once instead of one "
+                     "step at a time. Pick **LSTM + attention (Bahdanau, as in the article)** to see the article's "
+                     "arrangement."))
     with section(_("Attention: {score} scores, then a softmax").format(score=_(score_name)), (score_tex, SOFTMAX)):
         st.markdown(_("This model's score function is **{score}** ({setting} in its config). At step {step} its "
                       "state sₜ scores every source state hᵢ:").format(

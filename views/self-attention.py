@@ -7,7 +7,7 @@ import streamlit as st
 from seq2seq.i18n import _
 from ui import figures, shared, shell, stage, widgets
 from ui.keys import Q_STEP, SHARED, k
-from ui.text import ROLLOUT_NOTE, filename
+from ui.text import ROLLOUT_NOTE, base_arch, filename
 from ui.urlstate import write_url
 
 st.title(_("Self-attention"))
@@ -17,10 +17,10 @@ shell.hint(_("In a Transformer every token looks at every other token directly: 
 
 switched = shared.prefer_transformer()  # opened from the sidebar on an LSTM: self-attention is the Transformer's
 sel = shared.shared_view(decode=False)
-if switched and sel.arch == "transformer":
+if switched and base_arch(sel.arch) == "transformer":
     st.caption(_("Self-attention is the Transformer's: this page shows the Transformer of the task, on the same "
                  "input (the step page follows)."))
-if sel.arch != "transformer":
+if base_arch(sel.arch) != "transformer":
     st.info(_("**The LSTMs have no self-attention.** Their encoder reads the source one token at a time, left to "
               "right and right to left, and each state only summarises what it has read so far; the decoder "
               "carries its own past in one state vector. Tokens looking at each other directly — self-attention — "

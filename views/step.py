@@ -9,7 +9,7 @@ from ui import figures, models, session, shared, stage, tables, widgets
 from ui.keys import HYP, TEXT, k
 from ui.session import valid
 from ui.shell import presenting
-from ui.text import filename, md, output_line
+from ui.text import base_arch, filename, md, output_line
 from ui.urlstate import step_view, to_query, write_url
 
 P = "step"
@@ -27,7 +27,8 @@ zoo = shared.open_page(P)
 setup = st.expander(_("Model, input and strategy: {text}").format(text=md(st.session_state.get(k(P, TEXT), ""))
                                                                    or "—")) if present else st.container()
 with setup:
-    task, arch, name = widgets.model_picker(P, zoo)
+    task, key, name = widgets.model_picker(P, zoo)
+    arch = base_arch(key)  # a model trained in the app is "transformer@its-name"
     text = widgets.text_picker(P, task)
     strategy, params = widgets.strategy_picker(P, task, name)
 

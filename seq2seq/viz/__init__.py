@@ -8,7 +8,8 @@ built for every decode a page shows, which returns a plain figure dict (light to
     step       step_figure (one decode, stepped in the browser), show_step, cell_width, left_margin
     attention  attention_figure (one matrix), heads_grid (every head of every layer)
     inside     one attention computation laid open: qk, softmax, context and vectors figures
-    charts     quality_figure (quality by source length), training_figure (training curves)
+    charts     quality_figure (quality by source length), training_figure (training curves), timeline_figure
+               and strip_figure (attention forming over a timeline's snapshots)
     explain    attention beside attribution (evidence_figure), the head-importance grid
     export     a step-through for slides: step_html (offline, keyboard), step_gif (one frame per step)
 
@@ -32,7 +33,7 @@ back of a room) -- larger fonts and tick labels, larger cells, the same pixel ru
 """
 
 from .attention import attention_figure, heads_grid
-from .charts import quality_figure, training_figure
+from .charts import quality_figure, snapshot_label, strip_figure, timeline_figure, training_figure
 from .explain import evidence_figure, importance_figure
 from .export import step_gif, step_html, step_images
 from .inside import context_figure, qk_figure, softmax_figure, vectors_figure
@@ -62,6 +63,7 @@ __all__ = [
     "PROJECTOR", "SCREEN", "STATE_SCALE", "UNKNOWN", "Box", "Layout", "Sizes", "attention_figure", "axis_labels",
     "cell_size", "cell_width", "context_figure", "esc", "evidence_figure", "export_config", "heads_grid",
     "heatmap_shape", "importance_figure", "left_margin", "qk_figure", "quality_figure", "show_step", "sizes",
-    "softmax_figure", "step_figure", "step_gif", "step_html", "step_images", "step_title", "training_figure",
+    "snapshot_label", "softmax_figure", "step_figure", "step_gif", "step_html", "step_images", "step_title",
+    "strip_figure", "timeline_figure", "training_figure",
     "typed_array", "vectors_figure",
 ]

@@ -96,3 +96,86 @@ def training_figure(epochs, train_loss, dev=None, dev_name: str = DEV, *, title:
                                       color=HIGHLIGHT, tickmode="auto", nticks=6,
                                       range=[0, top_dev * 1.08 if top_dev > 0 else 1]))
     return sized(fig, sz)
+
+
+def timeline_figure(info: dict, selected: int, *, present: bool = False, dev_name: str = DEV) -> go.Figure:
+    """A timeline's training curve (seq2seq.timeline): the training loss every 1 % of an epoch
+    (left axis, log scale), the dev score of each snapshot (right axis, diamonds), and the
+    snapshot `selected` (an index of info["snapshots"]) marked by a line and a ring."""
+    sz = sizes(present)
+    dev_name, loss_name = _(dev_name), _("train loss")
+    fig = go.Figure()
+    loss = [row for row in info.get("loss", []) if row[2] > 0]
+    fig.add_trace(go.Scatter(x=[row[1] for row in loss], y=[row[2] for row in loss], mode="lines", name=loss_name,
+                             line=dict(width=3, color="#1f77b4"),
+                             hovertemplate=_("epoch {epoch}").format(epoch="%{x:.2f}")
+                             + f"<br>{loss_name} = %{{y:.4f}}<extra></extra>"))
+    snaps = info["snapshots"]
+    xs, devs = [s["epoch"] for s in snaps], [s["dev"] for s in snaps]
+    names = [snapshot_label(s, i) for i, s in enumerate(snaps)]
+    fig.add_trace(go.Scatter(x=xs, y=devs, mode="lines+markers", name=esc(dev_name), yaxis="y2",
+                             line=dict(width=2, color=HIGHLIGHT, dash="dot"), marker=dict(size=11, symbol="diamond"),
+                             customdata=[[esc(n)] for n in names],
+                             hovertemplate=f"%{{customdata[0]}}<br>{esc(dev_name)} = %{{y:.1f}}<extra></extra>"))
+    chosen = snaps[selected]
+    fig.add_trace(go.Scatter(x=[chosen["epoch"]], y=[chosen["dev"]], mode="markers", yaxis="y2", showlegend=False,
+                             marker=dict(size=24, symbol="circle-open", line=dict(width=4, color="black")),
+                             hoverinfo="skip"))
+    fig.add_vline(x=chosen["epoch"], line=dict(color="black", width=2, dash="dash"))
+    height = round(300 * sz.cell)
+    last = max([s["epoch"] for s in snaps] + [row[1] for row in loss] + [1.0])
+    fig.update_layout(
+        height=height, margin=dict(l=70 + 2 * (sz.font - FONT), r=70 + 2 * (sz.font - FONT), t=sz.small + 26,
+                                   b=50 + 2 * (sz.font - FONT)),
+        plot_bgcolor="white", font=dict(size=sz.font), hoverlabel=dict(font=dict(size=sz.font)),
+        xaxis=dict(title=_("epoch"), showgrid=False, range=[-0.02 * last, last * 1.02]),
+        yaxis=dict(title=_("train loss (log)"), type="log", gridcolor="#eee", color="#1f77b4", exponentformat="power"),
+        yaxis2=dict(title=esc(dev_name), overlaying="y", side="right", showgrid=False, color=HIGHLIGHT,
+                    range=[0, max(max(devs), 1.0) * 1.08]),
+        legend=dict(orientation="h", x=0, y=1, yanchor="bottom", yref="paper", font=dict(size=sz.small)),
+    )
+    return sized(fig, sz)
+
+
+def snapshot_label(snapshot: dict, i: int) -> str:
+    """'at initialisation', 'epoch 0.30', 'epoch 2 (final)': where a snapshot sits in training."""
+    if snapshot.get("final"):
+        return _("epoch {epoch} (final model)").format(epoch=f"{snapshot['epoch']:g}")
+    if snapshot["step"] == 0:
+        return _("at initialisation")
+    return _("epoch {epoch}").format(epoch=f"{snapshot['epoch']:.2f}".rstrip("0").rstrip("."))
+
+
+def strip_figure(matrices: list, titles: list[str], rows: list[list], cols: list, selected: int, *,
+                 present: bool = False, max_width: int = 1100) -> go.Figure:
+    """One small heatmap per snapshot, side by side, on one colour scale 0..1: the same
+    attention matrix of one input as training goes (the selected one outlined). matrices:
+    (steps, src) each, or None where the model wrote nothing to show; rows: each matrix's
+    output tokens; cols: the source tokens."""
+    from plotly.subplots import make_subplots
+
+    sz = sizes(present)
+    n = len(matrices)
+    fig = make_subplots(rows=1, cols=n, subplot_titles=[esc(t) for t in titles], horizontal_spacing=0.012)
+    for i, (m, out) in enumerate(zip(matrices, rows), 1):
+        if m is None or not np.size(m):
+            continue
+        m = np.asarray(m, dtype=float)
+        hover = [[f"{esc(out[r] if r < len(out) else '?')} ← {esc(cols[c] if c < len(cols) else '?')}"
+                  for c in range(m.shape[1])] for r in range(m.shape[0])]
+        fig.add_trace(go.Heatmap(z=m, zmin=0, zmax=1, colorscale="Blues", showscale=i == n, text=hover,
+                                 hovertemplate="%{text}<br>α = %{z:.3f}<extra></extra>", xgap=0, ygap=0,
+                                 colorbar=dict(title=dict(text="α"), len=0.9, thickness=12)), row=1, col=i)
+        fig.update_yaxes(autorange="reversed", row=1, col=i)
+    fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
+    fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
+    panel = max(60, (max_width - 90) / max(n, 1))
+    shape = next((np.shape(m) for m in matrices if m is not None and np.size(m)), (1, 1))
+    height = int(min(panel * shape[0] / max(shape[1], 1), 260 * sz.cell)) + 50 + sz.small
+    key = f"x{selected + 1}" if selected else "x"
+    fig.add_shape(type="rect", xref=f"{key} domain", yref="y domain", x0=-0.02, x1=1.02, y0=-0.03, y1=1.03,
+                  line=dict(color=HIGHLIGHT, width=4))
+    fig.update_annotations(font_size=sz.small)
+    fig.update_layout(height=height, width=max_width, margin=dict(l=10, r=10, t=30 + sz.small, b=10),
+                      plot_bgcolor="white", font=dict(size=sz.font))
+    return sized(fig, sz)

@@ -20,7 +20,7 @@ STATE_SCALE = "RdBu"
 HIGHLIGHT = "#e4572e"  # the current step: outline of its row, the chosen top-k bar
 GOLD = "#f2a900"  # true-alignment markers
 UNKNOWN = "#d62728"  # source tokens the model does not know
-ARCH_COLOURS = {"lstm": "#7f7f7f", "lstm-attn": "#1f77b4", "transformer": "#e4572e"}
+ARCH_COLOURS = {"lstm": "#7f7f7f", "lstm-attn": "#1f77b4", "lstm-bahdanau": "#2ca02c", "transformer": "#e4572e"}
 MASKED = "#bdbdbd"  # cells attention may not look at (the decoder's future): drawn, never a silent 0
 FONT = 12
 # Latin fonts first (Streamlit's own, then Plotly's), then CJK fonts so Chinese text renders in
