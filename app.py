@@ -32,6 +32,7 @@ PAGES = [
     st.Page("views/explain.py", title=_("Is attention an explanation?"), icon=":material/fact_check:",
             url_path="explain"),
     st.Page("views/training.py", title=_("Watch attention form"), icon=":material/timeline:", url_path="training"),
+    st.Page("views/train.py", title=_("Train a model"), icon=":material/model_training:", url_path="train"),
     st.Page("views/cards.py", title=_("Model cards"), icon=":material/badge:", url_path="cards"),
 ]
 

@@ -19,7 +19,7 @@ import platform
 import random
 import sys
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import torch
@@ -30,6 +30,7 @@ from tqdm import tqdm
 from . import checkpoint, cli, resume
 from .batching import greedy_batch, pad
 from .data import TOKENIZERS, TRAIN_DATA, Example, find_corpus, load_task, sha256
+from .distributed import Dist, all_sum, barrier, shard
 from .models import REGISTRY, build_model
 from .names import with_name_pairs
 from .schema import model_config_problem
@@ -200,6 +201,8 @@ class Run:
     dev: list[Example]
     record: dict  # config.json's "train" record of every checkpoint this run saves
     data: dict  # config.json's "data" and "data_sha256"
+    dist: Dist = field(default_factory=Dist)  # this process's rank among torchrun's (seq2seq.distributed)
+    ddp: torch.nn.Module | None = None  # the model wrapped in DistributedDataParallel (more than one rank)
 
 
 def _tokenizers(task: str, train_ex: list[Example], joint: bool = False) -> tuple[Tokenizer, Tokenizer]:
@@ -270,31 +273,43 @@ def prepare(cfg: TrainConfig) -> Run:
 def train_epoch(run: Run, epoch: int, meta: dict, on_step=None) -> tuple[float, int]:
     """One pass over the training pairs in length-bucketed batches; (mean token loss, tokens).
     on_step(step, epoch, i, n, loss): after the i-th (1-based) of the epoch's n optimizer steps."""
-    cfg, model, opt, hp = run.cfg, run.model, run.opt, run.cfg.recipe()
-    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=0.1 if cfg.task == "en-zh" else 0.0)
+    cfg, model, opt, hp, d = run.cfg, run.model, run.opt, run.cfg.recipe(), run.dist
+    smoothing = 0.1 if cfg.task == "en-zh" else 0.0
+    loss_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=smoothing)
+    sum_fn = nn.CrossEntropyLoss(ignore_index=PAD_ID, label_smoothing=smoothing, reduction="sum")
     t0, total, ntok = time.time(), 0.0, 0
     deadline = t0 - meta["seconds"] + cfg.minutes * 60 if cfg.hard_stop and cfg.minutes else None
-    bar = tqdm(batches(run.pairs, hp["batch"], random.Random(cfg.seed * 1000 + epoch)), disable=cfg.quiet,
+    bar = tqdm(batches(run.pairs, hp["batch"], random.Random(cfg.seed * 1000 + epoch)), disable=cfg.quiet or not d.main,
                desc=f"{cfg.task}-{cfg.arch} epoch {epoch}", mininterval=2 if sys.stderr.isatty() else 60,
                file=sys.stderr)
     for i, batch in enumerate(bar, 1):
         if (cfg.steps and meta["step"] >= cfg.steps) or (deadline and time.time() > deadline and i > 1):
             break
-        src, src_mask = pad([p[0] for p in batch], model.device)
-        tgt, _ = pad([p[1] for p in batch], model.device)
+        rows, weight = shard(batch, d) if d.world > 1 else (batch, 1.0)
+        src, src_mask = pad([p[0] for p in rows], model.device)
+        tgt, _ = pad([p[1] for p in rows], model.device)
         meta["step"] += 1
         for g in opt.param_groups:
             g["lr"] = lr_at(meta["step"], hp["lr"], hp["warmup"])
-        logits = model(src, src_mask, tgt[:, :-1])  # (B, T, V)
-        loss = loss_fn(logits.reshape(-1, logits.size(-1)), tgt[:, 1:].reshape(-1))
+        if d.world > 1:  # this rank's share of the whole batch's mean loss; DDP averages gradients over ranks
+            n = sum(len(p[1]) - 1 for p in batch)  # the whole batch's target tokens
+            logits = run.ddp(src, src_mask, tgt[:, :-1])
+            part = sum_fn(logits.reshape(-1, logits.size(-1)), tgt[:, 1:].reshape(-1)) * weight
+            loss = part * d.world / n
+            value = all_sum(part.item(), d) / n  # the whole batch's mean loss, as one process would see it
+        else:
+            logits = model(src, src_mask, tgt[:, :-1])  # (B, T, V)
+            loss = loss_fn(logits.reshape(-1, logits.size(-1)), tgt[:, 1:].reshape(-1))
+            n = None
         opt.zero_grad(set_to_none=True)
         loss.backward()
         nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        n = int((tgt[:, 1:] != PAD_ID).sum())
-        total, ntok = total + loss.item() * n, ntok + n
+        if n is None:
+            n, value = int((tgt[:, 1:] != PAD_ID).sum()), loss.item()
+        total, ntok = total + value * n, ntok + n
         if on_step is not None:
-            on_step(meta["step"], epoch, i, len(bar), loss.item())
+            on_step(meta["step"], epoch, i, len(bar), value)
         bar.set_postfix(loss=f"{total / ntok:.3f}", tok_s=f"{ntok / (time.time() - t0):.0f}", refresh=False)
     return total / max(ntok, 1), ntok
 
@@ -312,18 +327,42 @@ def train(cfg: TrainConfig, on_event=None) -> dict:
     state. on_event(dict, model): progress as it happens (seq2seq.jobs writes it to a file):
     {"event": "start", ...}, {"event": "step", ...} every 1 % of an epoch, {"event": "epoch", ...}
     after each dev evaluation, {"event": "done", ...}."""
+    from .distributed import device_of, setup, teardown
+
     _check(cfg)
+    d = setup(cfg.device)
+    if d.world > 1:
+        cfg = replace(cfg, device=device_of(d, cfg.device), timeline=False)  # (a timeline: one process)
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
     torch.manual_seed(cfg.seed)
     out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
+    if d.main:
+        out.mkdir(parents=True, exist_ok=True)
+    try:
+        return _train(cfg, out, d, on_event)
+    finally:
+        teardown(d)
+
+
+def _train(cfg: TrainConfig, out: Path, d: Dist, on_event) -> dict:
     run = prepare(cfg)
+    run.dist = d
     half = cfg.half if cfg.half is not None else run.model.num_parameters() > 2_500_000  # folders under 12 MB
     identity = {"task": cfg.task, "arch": cfg.arch, "config": asdict(run.model.config)}  # what a resume must match
-    meta = resume.open_run(out, identity, run.model, run.opt, resume=cfg.resume, overwrite=cfg.overwrite)
+    if d.main:
+        meta = resume.open_run(out, identity, run.model, run.opt, resume=cfg.resume, overwrite=cfg.overwrite)
+    barrier(d)
+    if not d.main:  # the state rank 0 resumed from, or a fresh start (rank 0 removed the old state)
+        state = out / checkpoint.RESUME / "state.json"
+        meta = resume.load_state(out, run.model, run.opt) if cfg.resume and state.is_file() else dict(resume.FRESH)
+    if d.world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        run.ddp = DistributedDataParallel(run.model)
+
     def emit(event: dict):
-        if on_event is not None:
+        if on_event is not None and d.main:
             on_event(event, run.model)
 
     recorder = None
@@ -361,19 +400,25 @@ def train(cfg: TrainConfig, on_event=None) -> dict:
         improved = score > meta["best"]
         if improved:
             meta["best"], meta["bad_epochs"], meta["best_step"] = score, 0, meta["step"]
-            checkpoint.save(run.model, out, task=cfg.task, half=half, **run.data, train={"epochs": epoch, **run.record})
+            if d.main:
+                checkpoint.save(run.model, out, task=cfg.task, half=half, **run.data,
+                                train={"epochs": epoch, **run.record, **({"ranks": d.world} if d.world > 1 else {})})
         else:
             meta["bad_epochs"] += 1
         row = {"epoch": epoch, "train_loss": round(loss, 4), "dev_" + metric_of(cfg.task):
                round(score, 2), "lr": lr_at(meta["step"], run.record["lr"], run.record["warmup"]),
                "seconds": round(seconds, 1), "tokens_per_s": round(ntok / seconds), "best": improved}
-        checkpoint.append_train_log(out, row)
-        print(json.dumps(row), file=sys.stderr, flush=True)
-        emit({"event": "epoch", **row, "step": meta["step"], "elapsed": round(time.time() - started, 2)})
         meta["epoch"] = epoch
-        resume.save_state(out, run.model, run.opt, meta, identity)
-        if cfg.average:
-            resume.keep_epoch(out, run.model, epoch, cfg.average)
+        if d.main:
+            checkpoint.append_train_log(out, row)
+            print(json.dumps(row), file=sys.stderr, flush=True)
+            emit({"event": "epoch", **row, "step": meta["step"], "elapsed": round(time.time() - started, 2)})
+            resume.save_state(out, run.model, run.opt, meta, identity)
+            if cfg.average:
+                resume.keep_epoch(out, run.model, epoch, cfg.average)
+        barrier(d)
+    if not d.main:
+        return meta
     if cfg.average:
         _average(run, out, meta, half)
     _finish(out, run.model, meta)

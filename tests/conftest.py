@@ -25,6 +25,9 @@ from seq2seq.tokenize import Tokenizer
 
 ARCHS = sorted(REGISTRY)
 ATTN_ARCHS = [a for a in ARCHS if REGISTRY[a][0].has_cross_attention]  # all but the plain LSTM
+# Options of an architecture that change how it computes, each covered by the contract tests like an
+# architecture of its own: (architecture, config fields). lstm-bahdanau: the article's arrangement.
+VARIANTS = {"lstm-bahdanau": ("lstm-attn", {"query": "prev"})}
 TINY = {
     "lstm": dict(emb=16, hidden=32),
     "lstm-attn": dict(emb=16, hidden=32, attn_dim=16),
@@ -61,7 +64,9 @@ def tiny_model(arch: str, task: str = "dates", seed: int = 0, **overrides):
     """An untrained tiny model of `arch` with the task's real tokenizers, in eval mode."""
     src_tok, tgt_tok = tiny_tokenizers(task)
     torch.manual_seed(seed)
-    model = build_model(arch, **{**TINY[arch], **overrides}, src_vocab=len(src_tok), tgt_vocab=len(tgt_tok))
+    base, options = VARIANTS.get(arch, (arch, {}))
+    model = build_model(base, **{**TINY[base], **options, **overrides}, src_vocab=len(src_tok),
+                        tgt_vocab=len(tgt_tok))
     model.src_tok, model.tgt_tok, model.task, model.name = src_tok, tgt_tok, task, f"{task}-{arch}"
     return model.eval()
 
@@ -85,12 +90,17 @@ def assert_beam_is_forced_replay(model, trace):
         assert h.logprob == pytest.approx(alone.logprob, abs=1e-4)
 
 
-@pytest.fixture(params=ARCHS)
+def arch_of(kind: str) -> str:
+    """The registry's architecture of a fixture's kind ("lstm-bahdanau" -> "lstm-attn")."""
+    return VARIANTS.get(kind, (kind,))[0]
+
+
+@pytest.fixture(params=ARCHS + sorted(VARIANTS))
 def arch(request):
     return request.param
 
 
-@pytest.fixture(params=ATTN_ARCHS)
+@pytest.fixture(params=ATTN_ARCHS + sorted(VARIANTS))
 def attn_arch(request):
     """An architecture whose decoder attends to the source."""
     return request.param

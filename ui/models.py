@@ -66,6 +66,11 @@ def zoo() -> dict[str, dict[str, str]]:
                 **dict(sorted(users.get(t, {}).items()))} for t in order if t in found or t in users}
 
 
+def user_model_names() -> list[str]:
+    """The models trained in the app (seq2seq.jobs), by name."""
+    return seq2seq.checkpoint.available_user()
+
+
 def _gpu_possible() -> bool:
     """Whether this machine could have a GPU torch uses, by what the system shows (no torch)."""
     if sys.platform != "linux":

@@ -98,10 +98,12 @@ def training_figure(epochs, train_loss, dev=None, dev_name: str = DEV, *, title:
     return sized(fig, sz)
 
 
-def timeline_figure(info: dict, selected: int, *, present: bool = False, dev_name: str = DEV) -> go.Figure:
+def timeline_figure(info: dict, selected: int | None, *, present: bool = False, dev_name: str = DEV,
+                    budget: float | None = None) -> go.Figure:
     """A timeline's training curve (seq2seq.timeline): the training loss every 1 % of an epoch
     (left axis, log scale), the dev score of each snapshot (right axis, diamonds), and the
-    snapshot `selected` (an index of info["snapshots"]) marked by a line and a ring."""
+    snapshot `selected` (an index of info["snapshots"]; None: none) marked by a line and a
+    ring. A training under way draws the same from its events (budget: its last epoch so far)."""
     sz = sizes(present)
     dev_name, loss_name = _(dev_name), _("train loss")
     fig = go.Figure()
@@ -117,13 +119,14 @@ def timeline_figure(info: dict, selected: int, *, present: bool = False, dev_nam
                              line=dict(width=2, color=HIGHLIGHT, dash="dot"), marker=dict(size=11, symbol="diamond"),
                              customdata=[[esc(n)] for n in names],
                              hovertemplate=f"%{{customdata[0]}}<br>{esc(dev_name)} = %{{y:.1f}}<extra></extra>"))
-    chosen = snaps[selected]
-    fig.add_trace(go.Scatter(x=[chosen["epoch"]], y=[chosen["dev"]], mode="markers", yaxis="y2", showlegend=False,
-                             marker=dict(size=24, symbol="circle-open", line=dict(width=4, color="black")),
-                             hoverinfo="skip"))
-    fig.add_vline(x=chosen["epoch"], line=dict(color="black", width=2, dash="dash"))
+    if selected is not None and snaps:
+        chosen = snaps[selected]
+        fig.add_trace(go.Scatter(x=[chosen["epoch"]], y=[chosen["dev"]], mode="markers", yaxis="y2", showlegend=False,
+                                 marker=dict(size=24, symbol="circle-open", line=dict(width=4, color="black")),
+                                 hoverinfo="skip"))
+        fig.add_vline(x=chosen["epoch"], line=dict(color="black", width=2, dash="dash"))
     height = round(300 * sz.cell)
-    last = max([s["epoch"] for s in snaps] + [row[1] for row in loss] + [1.0])
+    last = max([s["epoch"] for s in snaps] + [row[1] for row in loss] + [budget or 0.0, 1.0 if budget is None else 0.1])
     fig.update_layout(
         height=height, margin=dict(l=70 + 2 * (sz.font - FONT), r=70 + 2 * (sz.font - FONT), t=sz.small + 26,
                                    b=50 + 2 * (sz.font - FONT)),
@@ -131,7 +134,7 @@ def timeline_figure(info: dict, selected: int, *, present: bool = False, dev_nam
         xaxis=dict(title=_("epoch"), showgrid=False, range=[-0.02 * last, last * 1.02]),
         yaxis=dict(title=_("train loss (log)"), type="log", gridcolor="#eee", color="#1f77b4", exponentformat="power"),
         yaxis2=dict(title=esc(dev_name), overlaying="y", side="right", showgrid=False, color=HIGHLIGHT,
-                    range=[0, max(max(devs), 1.0) * 1.08]),
+                    range=[0, max(max(devs, default=1.0), 1.0) * 1.08]),
         legend=dict(orientation="h", x=0, y=1, yanchor="bottom", yref="paper", font=dict(size=sz.small)),
     )
     return sized(fig, sz)

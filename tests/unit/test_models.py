@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import TINY, tiny_model
+from conftest import TINY, arch_of, tiny_model
 
 from seq2seq.batching import pad
 from seq2seq.models import REGISTRY, build_model
@@ -49,9 +49,9 @@ def run_steps(model, src, mask, tgt_in):
 
 
 def test_registry_names_match_model_arch(arch):
-    model = build_model(arch, **TINY[arch])
-    assert model.arch == arch
-    assert isinstance(model, REGISTRY[arch][0])
+    model = tiny_model(arch)
+    assert model.arch == arch_of(arch)
+    assert isinstance(model, REGISTRY[arch_of(arch)][0])
 
 
 def test_build_model_rejects_unknown_arch():
@@ -279,3 +279,42 @@ def test_tie_reads_and_writes_with_one_table(arch, tables):
 def test_tie_needs_one_vocabulary(arch):
     with pytest.raises(ValueError, match="tie needs one vocabulary"):
         build_model(arch, **TINY[arch], src_vocab=50, tgt_vocab=60, tie=True)
+
+
+# --- LSTM + attention in Bahdanau's arrangement (query="prev"): the article's formulas -------------
+
+def test_bahdanau_weights_of_a_step_depend_only_on_the_previous_state_and_the_source():
+    """e_{t,i} = score(s_{t-1}, h_i): change what step t reads (y_{t-1}, which only enters s_t after
+    scoring) and its weights do not move; the output does. Luong's arrangement scores s_t: they move."""
+    for query, same in (("prev", True), ("current", False)):
+        model = tiny_model("lstm-attn", query=query)
+        src, mask = sources(model, LONG)
+        memory = model.encode(src, mask)
+        state = model.init_state(memory)
+        with torch.no_grad():
+            _, state, _ = model.step(torch.tensor([BOS_ID]), state, memory)  # step 0
+            a = model.step(torch.tensor([model.tgt_tok.encode("2")[0]]), dict(state), memory)
+            b = model.step(torch.tensor([model.tgt_tok.encode("9")[0]]), dict(state), memory)
+        moved = (a[2]["cross_weights"] - b[2]["cross_weights"]).abs().max().item()
+        assert (moved == 0.0) == same, (query, moved)
+        assert (a[0] - b[0]).abs().max().item() > 0  # the output still reads y_{t-1}
+
+
+def test_bahdanau_step_scores_the_state_the_step_before_wrote():
+    """Step t's scores are the score function of s_{t-1} (the dec_state step t-1 returned) and h."""
+    model = tiny_model("lstm-attn", query="prev")
+    src, mask = sources(model, LONG)
+    _, attns = run_steps(model, src, mask, teacher_input(model))
+    memory = model.encode(src, mask)
+    with torch.no_grad():
+        for t in range(1, len(attns)):
+            prev = attns[t - 1]["dec_state"].unsqueeze(1)  # (B, 1, H)
+            expected = model.score(prev, memory["enc_states"], memory["score_keys"])[:, 0]
+            torch.testing.assert_close(attns[t]["cross_scores"][:, 0, 0], expected, atol=1e-6, rtol=0)
+            context = attns[t]["cross_weights"][:, 0, 0].unsqueeze(1) @ memory["enc_states"]
+            torch.testing.assert_close(attns[t]["context"], context[:, 0], atol=1e-6, rtol=0)
+
+
+def test_an_unknown_query_is_refused():
+    with pytest.raises(ValueError, match="unknown attention query"):
+        build_model("lstm-attn", **TINY["lstm-attn"], query="next")
