@@ -19,6 +19,11 @@ STATE_LABELS = {"waiting": N_("waiting"), "running": N_("training"), "done": N_(
                 "cancelled": N_("cancelled")}
 
 
+def default_name(task: str, arch: str) -> str:
+    """The name a model trained in the app gets when the user gives none (a name, never translated)."""
+    return f"my-{task}-{arch}"
+
+
 def save_upload(data: bytes, name: str) -> str:
     """Check an uploaded pairs file (seq2seq.data.read_pairs: PairsError naming the first bad
     line) and keep it beside the jobs; its path."""

@@ -76,10 +76,15 @@ def task_picker(page: str, zoo: dict) -> str:
 
 def model_picker(page: str, zoo: dict, missing: bool = True) -> tuple[str, str, str]:
     """Task and architecture pickers -> (task, arch, model name). missing: say which
-    architectures the task has no model of."""
+    architectures the task has no model of. More than three kinds of model for a task (the
+    two arrangements of LSTM + attention, models trained in the app): the architectures get a
+    row of their own, so that no label is cut off."""
+    wide = max(len(archs) for archs in zoo.values()) > 3
     c1, c2 = st.columns([1, 2])
     with c1:
         task = task_picker(page, zoo)
+    if wide:
+        c2 = st.container()
     archs = list(zoo[task])
     valid(k(page, ARCH), archs, DEFAULT_ARCH if DEFAULT_ARCH in archs else archs[0])
     with c2:

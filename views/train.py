@@ -34,7 +34,7 @@ def start():
     st.session_state.pop(k(P, "error"), None)
     get = st.session_state.get
     task, arch, minutes = get(k(P, "task"), "reverse"), get(k(P, "arch")) or "lstm-attn", get(k(P, "minutes"), 2)
-    name = (get(k(P, "name")) or "").strip() or f"my-{task}-{arch}"
+    name = (get(k(P, "name")) or "").strip() or training.default_name(task, arch)
     probe, upload = get(k(P, "probe") + task, PROBES[task]) or "", get(k(P, "upload"))
     pairs = None
     if task == "pairs":
@@ -57,18 +57,18 @@ def new_job_form():
     with c1:
         task = st.radio(_("Task"), TASKS, key=k(P, "task"), format_func=lambda t: label(TASK_LABELS, t))
     with c2:
-        default(k(P, "arch"), "lstm-attn")
-        arch = st.segmented_control(_("Architecture"), list(ARCH_LABELS), key=k(P, "arch"), required=True,
-                                    format_func=arch_label)
         if task == "pairs":
             st.file_uploader(_("Sentence pairs (TSV: source, a tab, target, one pair per line; at most "
                                         "10 MB)"), type=["tsv", "txt"], key=k(P, "upload"))
+    default(k(P, "arch"), "lstm-attn")  # a row of its own: four labels, none cut off
+    arch = st.segmented_control(_("Architecture"), list(ARCH_LABELS), key=k(P, "arch"), required=True,
+                                format_func=arch_label)
     c1, c2, c3 = st.columns([1, 1, 1])
     with c1:
         st.slider(_("Time budget (minutes)"), 1, 10, 2, key=k(P, "minutes"))
     with c2:
         default(k(P, "name"), "")
-        st.text_input(_("Model name"), key=k(P, "name"), placeholder=f"my-{task}-{arch}",
+        st.text_input(_("Model name"), key=k(P, "name"), placeholder=training.default_name(task, arch),
                              help=_("Lower-case letters, digits and dashes. The model is saved under this name."))
     with c3:
         default(k(P, "probe") + task, PROBES[task])

@@ -134,7 +134,7 @@ def timeline_figure(info: dict, selected: int | None, *, present: bool = False, 
         xaxis=dict(title=_("epoch"), showgrid=False, range=[-0.02 * last, last * 1.02]),
         yaxis=dict(title=_("train loss (log)"), type="log", gridcolor="#eee", color="#1f77b4", exponentformat="power"),
         yaxis2=dict(title=esc(dev_name), overlaying="y", side="right", showgrid=False, color=HIGHLIGHT,
-                    range=[0, max(max(devs, default=1.0), 1.0) * 1.08]),
+                    range=[0, max(max(devs, default=1.0), 1.0) * 1.08], tickmode="auto", nticks=6),
         legend=dict(orientation="h", x=0, y=1, yanchor="bottom", yref="paper", font=dict(size=sz.small)),
     )
     return sized(fig, sz)
@@ -159,26 +159,32 @@ def strip_figure(matrices: list, titles: list[str], rows: list[list], cols: list
 
     sz = sizes(present)
     n = len(matrices)
-    fig = make_subplots(rows=1, cols=n, subplot_titles=[esc(t) for t in titles], horizontal_spacing=0.012)
+    per_row = min(n, 4)  # panels wide enough to read from the back of a room: at most four across
+    lines = -(-n // per_row)
+    fig = make_subplots(rows=lines, cols=per_row, subplot_titles=[esc(t) for t in titles], horizontal_spacing=0.03,
+                        vertical_spacing=0.12 / max(lines - 1, 1) if lines > 1 else 0.0)
     for i, (m, out) in enumerate(zip(matrices, rows), 1):
         if m is None or not np.size(m):
             continue
+        r, c = (i - 1) // per_row + 1, (i - 1) % per_row + 1
         m = np.asarray(m, dtype=float)
         hover = [[f"{esc(out[r] if r < len(out) else '?')} ← {esc(cols[c] if c < len(cols) else '?')}"
                   for c in range(m.shape[1])] for r in range(m.shape[0])]
         fig.add_trace(go.Heatmap(z=m, zmin=0, zmax=1, colorscale="Blues", showscale=i == n, text=hover,
                                  hovertemplate="%{text}<br>α = %{z:.3f}<extra></extra>", xgap=0, ygap=0,
-                                 colorbar=dict(title=dict(text="α"), len=0.9, thickness=12)), row=1, col=i)
-        fig.update_yaxes(autorange="reversed", row=1, col=i)
+                                 colorbar=dict(title=dict(text="α"), len=0.9, thickness=12)), row=r, col=c)
+        fig.update_yaxes(autorange="reversed", row=r, col=c)
     fig.update_xaxes(showticklabels=False, showgrid=False, zeroline=False)
     fig.update_yaxes(showticklabels=False, showgrid=False, zeroline=False)
-    panel = max(60, (max_width - 90) / max(n, 1))
-    shape = next((np.shape(m) for m in matrices if m is not None and np.size(m)), (1, 1))
-    height = int(min(panel * shape[0] / max(shape[1], 1), 260 * sz.cell)) + 50 + sz.small
-    key = f"x{selected + 1}" if selected else "x"
-    fig.add_shape(type="rect", xref=f"{key} domain", yref="y domain", x0=-0.02, x1=1.02, y0=-0.03, y1=1.03,
+    panel = max(80, (max_width - 90) / per_row)
+    shapes = [np.shape(m) for m in matrices if m is not None and np.size(m)] or [(1, 1)]
+    aspect = float(np.median([s[0] / max(s[1], 1) for s in shapes]))  # rows per column, most panels
+    panel_height = int(min(max(panel * aspect, 90), 300 * sz.cell))
+    height = lines * (panel_height + sz.small + 30) + 20
+    key = str(selected + 1) if selected else ""
+    fig.add_shape(type="rect", xref=f"x{key} domain", yref=f"y{key} domain", x0=-0.03, x1=1.03, y0=-0.04, y1=1.04,
                   line=dict(color=HIGHLIGHT, width=4))
-    fig.update_annotations(font_size=sz.small)
+    fig.update_annotations(font_size=sz.font)
     fig.update_layout(height=height, width=max_width, margin=dict(l=10, r=10, t=30 + sz.small, b=10),
                       plot_bgcolor="white", font=dict(size=sz.font))
     return sized(fig, sz)

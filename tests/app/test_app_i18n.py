@@ -32,6 +32,7 @@ VIEWS = [  # (page, query): each page, and the step page's other views
     ("explain", {"model": "dates-transformer", "text": "9 May 2018", "knockout": "cross-1-1"}),
     ("explain", {"model": "dates-lstm-attn", "text": "9 May 2018", "knockout": "uniform"}),
     ("explain", {"model": "dates-lstm", "text": "9 May 2018"}),
+    ("train", {}), ("training", {}),
 ]
 
 # What may stay in Latin letters on a Chinese page: names of things, units, formulas' words.
