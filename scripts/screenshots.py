@@ -11,6 +11,9 @@ compare.png         /compare at 1920 px, the three reverse models on 21 letters 
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer (1400 px)
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers (1400 px)
 explain.png         /explain, the article's sentence: attention beside three attributions, one head knocked out
+timeline.png        /training, dates-lstm-attn's timeline: its curve, the same date at every snapshot (1280 px)
+arrangements.png    /compare, dates-lstm-attn (Luong) beside dates-lstm-bahdanau (the article's), one date
+train.png           /train, a reversal model training live (a job started here, in a temporary user folder)
 """
 
 from __future__ import annotations
@@ -38,8 +41,13 @@ SHOTS = {
     "step_zh": (f"/step?{SEED}&lang=zh", None, None),
     "explain": ("/explain?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=2&knockout=cross-2-1",
                 "Step 2: where it looked, and what mattered", "Quality with one head knocked out"),
+    "timeline": ("/training?model=dates-lstm-attn&text=Wednesday%2C+9+May+2018&snapshot=2", "Training time",
+                 "· wrote"),
+    "arrangements": ("/compare?task=dates&archs=lstm-attn%2Clstm-bahdanau&text=Wednesday%2C+9+May+2018&step=6",
+                     "Task", "· wrote"),
+    "train": ("/train?job={job}", None, None),
 }
-WIDTHS = {"compare": 1920}  # the others: WIDTH
+WIDTHS = {"compare": 1920, "timeline": 1280}  # the others: WIDTH
 STAGE = {"step": (1280, 720), "step_zh": (1280, 720)}  # the projector's screen, as it is: no scrolling
 BOTTOM_JS = """title => {
   const boxes = [...document.querySelectorAll('[data-testid="stMain"] [data-testid="stElementContainer"]')]
@@ -51,8 +59,39 @@ CHARTS_DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotly
                           .every(c => c.querySelector('.main-svg'))"""
 
 
+def start_job() -> str:
+    """A reversal model training in the server's user folder (train.png), 40 s in."""
+    import time
+
+    from seq2seq import jobs
+
+    job = jobs.submit(jobs.JobSpec(task="reverse", arch="lstm-attn", minutes=2, name="my-reverse", probe="attention"))
+    end = time.time() + 300
+    while time.time() < end:
+        evs = jobs.events(job)
+        steps = [e for e in evs if e["event"] == "step"]
+        if steps and steps[-1]["seconds"] > 40 and any(e["event"] == "probe" for e in evs):
+            return job
+        time.sleep(1)
+    raise RuntimeError("the training job did not get going")
+
+
 def shoot(page, url: str, name: str):
     path, start, end = SHOTS[name]
+    if name == "train":
+        job = start_job()
+        page.set_viewport_size({"width": WIDTH, "height": 1000})
+        page.goto(url + path.format(job=job))
+        wait_idle(page, TIMEOUT)
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=TIMEOUT)
+        page.wait_for_timeout(2500)
+        page.mouse.move(WIDTH - 2, 2)
+        page.screenshot(path=str(OUT / f"{name}.png"))
+        from seq2seq import jobs
+
+        jobs.cancel(job)
+        print(f"wrote {OUT / f'{name}.png'}")
+        return
     if name in STAGE:
         page.set_viewport_size(dict(zip(("width", "height"), STAGE[name])))
         page.goto(url + path)
@@ -96,6 +135,10 @@ def main(argv=None):
     if why:
         sys.exit(f"cannot take screenshots: {why}")
     OUT.mkdir(parents=True, exist_ok=True)
+    import os
+    import tempfile
+
+    os.environ["ATTENTION_LAB_USER_MODELS"] = tempfile.mkdtemp(prefix="attention-lab-shots-")  # server and jobs
     with app_server(checkpoints=REPO / "checkpoints", timeout=120) as url, browser(WIDTH, 1000) as page:
         page.set_default_timeout(TIMEOUT)
         for name in args.names or SHOTS:

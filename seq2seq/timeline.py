@@ -22,7 +22,6 @@ The last snapshot is the checkpoint itself (its weights are model.safetensors, n
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 CANDIDATES = (0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3, 0.4, 0.55, 0.7, 0.85)  # of the first epoch
@@ -110,11 +109,13 @@ def pick(snapshots: list[dict], final: dict, keep: int = MAX_SNAPSHOTS) -> list[
         hit = next((s for s in earlier if progress(s, first, final) >= target and s not in chosen), None)
         if hit is not None:
             chosen.append(hit)
-    for s in earlier:  # fewer than `keep` distinct climbs: fill with the first epoch's ends, evenly
-        if len(chosen) >= keep:
-            break
-        if s not in chosen and s["epoch"] == math.floor(s["epoch"]):
-            chosen.append(s)
+    rest = [s for s in earlier if s not in chosen]  # fewer distinct climbs than `keep`: fill evenly in time
+    while len(chosen) < keep and rest:
+        gaps = sorted(s["step"] for s in chosen) + [final["step"]]
+        lo, hi = max(zip(gaps, gaps[1:]), key=lambda g: g[1] - g[0])  # the widest gap without a snapshot
+        best = min(rest, key=lambda s: abs(s["step"] - (lo + hi) / 2))
+        chosen.append(best)
+        rest.remove(best)
     return sorted(chosen, key=lambda s: s["step"])
 
 

@@ -15,6 +15,7 @@ from ui.text import ARCH_LABELS, TASK_LABELS, arch_label, code, label, md
 P = "train"
 TASKS = ("reverse", "dates", "pairs")
 PROBES = {"reverse": "attention", "dates": "Wednesday, 9 May 2018", "pairs": ""}
+UPLOAD = "upload.train"  # not a kept value-widget key (shell.keep_widgets): a file uploader's value cannot be set
 
 st.title(_("Train a model"))
 shell.hint(_("Train a small model here and watch attention form as it learns: pick a task, an architecture and a "
@@ -35,7 +36,7 @@ def start():
     get = st.session_state.get
     task, arch, minutes = get(k(P, "task"), "reverse"), get(k(P, "arch")) or "lstm-attn", get(k(P, "minutes"), 2)
     name = (get(k(P, "name")) or "").strip() or training.default_name(task, arch)
-    probe, upload = get(k(P, "probe") + task, PROBES[task]) or "", get(k(P, "upload"))
+    probe, upload = get(k(P, "probe") + task, PROBES[task]) or "", get(UPLOAD)
     pairs = None
     if task == "pairs":
         problem = training.upload_problem(upload)
@@ -59,7 +60,7 @@ def new_job_form():
     with c2:
         if task == "pairs":
             st.file_uploader(_("Sentence pairs (TSV: source, a tab, target, one pair per line; at most "
-                                        "10 MB)"), type=["tsv", "txt"], key=k(P, "upload"))
+                                        "10 MB)"), type=["tsv", "txt"], key=UPLOAD)
     default(k(P, "arch"), "lstm-attn")  # a row of its own: four labels, none cut off
     arch = st.segmented_control(_("Architecture"), list(ARCH_LABELS), key=k(P, "arch"), required=True,
                                 format_func=arch_label)

@@ -1,5 +1,5 @@
-"""The nine shipped checkpoints: they load, decode, get fixed inputs right, and
-(when the corpus is present) reproduce the BLEU their metrics.json reports."""
+"""The shipped checkpoints: they load, decode, get fixed inputs right, and (when the corpus is
+present) reproduce the BLEU their metrics.json reports; their training timelines fit the budget."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from seq2seq.evaluate import evaluate
 
 SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"
 NAMES = [f"{t}-{a}" for t in ("en-zh", "dates", "reverse") for a in ("lstm", "lstm-attn", "transformer")]
+NAMES += ["en-zh-lstm-bahdanau", "dates-lstm-bahdanau"]  # LSTM + attention in the article's (Bahdanau's) arrangement
+TIMELINES = ["dates-lstm-attn", "reverse-lstm-attn", "reverse-transformer"]
 DATES = {
     "Tuesday, 9 May 2018": "2018-05-09",
     "May 9th, 2018": "2018-05-09",
@@ -66,10 +68,35 @@ def test_shipped_cards_are_what_the_card_generator_writes(name):
 
 def test_shipped_checkpoints_fit_the_budget():
     total = sum(p.stat().st_size for n in NAMES for p in (SHIPPED / n).glob("*") if p.is_file())
-    assert total <= 50 * 2**20
+    assert total <= 80 * 2**20
+    assert sorted(p.name for p in SHIPPED.iterdir() if (p / "config.json").is_file()) == sorted(NAMES)
 
 
-@pytest.mark.parametrize("arch", ["lstm-attn", "transformer"])
+@pytest.mark.parametrize("name", ["en-zh-lstm-bahdanau", "dates-lstm-bahdanau"])
+def test_the_bahdanau_models_are_in_the_articles_arrangement(name):
+    model = load(name)
+    assert model.arch == "lstm-attn" and model.config.query == "prev" and model.prev_query
+    luong = load(name.replace("bahdanau", "attn"))
+    assert luong.config.query == "current"
+    target = {"en-zh": 30.0, "dates": 99.5}[model.task]
+    metric = "bleu" if model.task == "en-zh" else "exact"
+    assert json.loads((SHIPPED / name / "metrics.json").read_text())["metrics"][metric] >= target
+
+
+def test_shipped_timelines_fit_their_budget_and_load():
+    from seq2seq.timeline import FILE, load_snapshot, read_timeline
+
+    have = [n for n in NAMES if read_timeline(SHIPPED / n) is not None]
+    assert set(have) <= set(TIMELINES) and "dates-lstm-attn" in have
+    assert sum((SHIPPED / n / FILE).stat().st_size for n in have) <= 15 * 2**20
+    for name in have:
+        snaps = read_timeline(SHIPPED / name)["snapshots"]
+        assert snaps[0]["step"] == 0 and snaps[-1].get("final") and len(snaps) >= 5
+        text = {"dates": "9 May 2018", "reverse": "abc"}[name.split("-")[0]]
+        assert seq2seq.decode(load_snapshot(SHIPPED / name, 1), text).steps >= 1
+
+
+@pytest.mark.parametrize("arch", ["lstm-attn", "lstm-bahdanau", "transformer"])
 def test_dates_models_get_fixed_inputs_right(arch):
     model = load(f"dates-{arch}")
     for src, iso in DATES.items():
@@ -102,7 +129,7 @@ def test_plain_lstm_reverses_short_inputs():
     assert seq2seq.decode(model, "abc").output == "cba"
 
 
-@pytest.mark.parametrize("arch", ["lstm", "lstm-attn", "transformer"])
+@pytest.mark.parametrize("arch", ["lstm", "lstm-attn", "lstm-bahdanau", "transformer"])
 def test_en_zh_bleu_matches_metrics_json(arch):
     corpus = seq2seq.data.find_corpus()
     if corpus is None:

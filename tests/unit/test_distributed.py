@@ -9,9 +9,8 @@ import sys
 
 import pytest
 import torch
-from safetensors.torch import load_file
-
 from conftest import REPO
+from safetensors.torch import load_file
 
 CONFIG = json.dumps({"emb": 16, "hidden": 32, "attn_dim": 16, "dropout": 0.0})  # dropout 0: no per-rank masks
 ARGS = ["--task", "reverse", "--arch", "lstm-attn", "--train-size", "512", "--batch", "64", "--steps", "6",

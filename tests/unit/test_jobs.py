@@ -18,7 +18,8 @@ def wait(job, states, timeout=240):
         if s["state"] in states:
             return s
         time.sleep(0.2)
-    raise AssertionError(f"job {job} still {jobs.status(job)} after {timeout} s: {jobs._tail(jobs.folder_of(job) / 'worker.log', 20)}")
+    log = jobs._tail(jobs.folder_of(job) / "worker.log", 20)
+    raise AssertionError(f"job {job} still {jobs.status(job)} after {timeout} s: {log}")
 
 
 @pytest.fixture
