@@ -4,7 +4,7 @@ import streamlit as st
 
 from seq2seq.i18n import N_, _
 from ui import models, shell, tables
-from ui.keys import Q_MODEL, Q_STEP, Q_TEXT
+from ui.keys import Q_ARCHS, Q_MODEL, Q_STEP, Q_TASK, Q_TEXT
 
 st.title("Attention Lab")  # the app's name, as in its page title (app.py): not translated
 st.markdown(_(
@@ -49,6 +49,17 @@ for task, arch, text, label in starts:
 if any_start:
     st.page_link("views/compare.py", label=_("Compare the three architectures on one input"),
                  icon=":material/compare:")
+timed = models.timeline_zoo(zoo)
+watch = timed.get("reverse", {}).get("lstm-attn") or next((n for archs in timed.values() for n in archs.values()), None)
+if watch:
+    st.page_link("views/training.py", label=_("Watch attention form: a model from random weights to the final one"),
+                 icon=":material/timeline:", query_params={Q_MODEL: watch, Q_TEXT: "attention" if "reverse" in watch
+                                                           else "Wednesday, 9 May 2018"})
+if "lstm-bahdanau" in zoo.get("dates", {}) and "lstm-attn" in zoo.get("dates", {}):
+    st.page_link("views/compare.py", label=_("The article's attention decoder (Bahdanau's) beside Luong's"),
+                 icon=":material/function:",
+                 query_params={Q_TASK: "dates", Q_ARCHS: ",".join(("lstm-attn", "lstm-bahdanau")),
+                               Q_TEXT: "Wednesday, 9 May 2018"})
 st.markdown(_(
     "- **Step through decoding**: pick a model, type an input, and walk through the decode — the output so "
     "far, the top candidates, where the model looks. Click an alternative token to see *what if* it had "
@@ -62,6 +73,12 @@ st.markdown(_(
     "- **Model cards**: each model's configuration, training curves, test metrics and data.\n"
     "- **Presentation mode** (sidebar): larger text and charts for a projector.\n"
     "- Every view lives in the address bar: copy it into your slides and it reopens exactly."
+))
+st.markdown(_(
+    "- **Watch attention form**: a model's attention at snapshots from random weights to the final model, "
+    "beside its training curve.\n"
+    "- **Train a model**: train a small model on reversal, dates or your own sentence pairs in a few minutes, "
+    "and watch its loss, its dev score and its attention live."
 ))
 
 st.subheader(_("Data and credits"))

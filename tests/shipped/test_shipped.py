@@ -15,7 +15,7 @@ from seq2seq.evaluate import evaluate
 SHIPPED = Path(__file__).resolve().parents[2] / "checkpoints"
 NAMES = [f"{t}-{a}" for t in ("en-zh", "dates", "reverse") for a in ("lstm", "lstm-attn", "transformer")]
 NAMES += ["en-zh-lstm-bahdanau", "dates-lstm-bahdanau"]  # LSTM + attention in the article's (Bahdanau's) arrangement
-TIMELINES = ["dates-lstm-attn", "reverse-lstm-attn", "reverse-transformer"]
+TIMELINES = ["dates-lstm-attn", "reverse-lstm-attn", "dates-transformer", "reverse-transformer"]
 DATES = {
     "Tuesday, 9 May 2018": "2018-05-09",
     "May 9th, 2018": "2018-05-09",
