@@ -11,7 +11,7 @@ compare.png         /compare at 1920 px, the three reverse models on 21 letters 
 self_attention.png  /self-attention, the masked decoder self-attention of en-zh-transformer (1400 px)
 inside.png          /inside, one cross-attention head of en-zh-transformer, its formulas and numbers (1400 px)
 explain.png         /explain, the article's sentence: attention beside three attributions, one head knocked out
-timeline.png        /training, dates-lstm-attn's timeline: its curve, the same date at every snapshot (1280 px)
+timeline.png        /training, reverse-lstm-attn's timeline: its curve, one input at every snapshot (1280 px)
 arrangements.png    /compare, dates-lstm-attn (Luong) beside dates-lstm-bahdanau (the article's), one date
 train.png           /train, a reversal model training live (a job started here, in a temporary user folder)
 """
@@ -41,7 +41,7 @@ SHOTS = {
     "step_zh": (f"/step?{SEED}&lang=zh", None, None),
     "explain": ("/explain?model=en-zh-transformer&text=ChatGPT+is+powerful.&step=2&knockout=cross-2-1",
                 "Step 2: where it looked, and what mattered", "Quality with one head knocked out"),
-    "timeline": ("/training?model=dates-lstm-attn&text=Wednesday%2C+9+May+2018&snapshot=2", "Training time",
+    "timeline": ("/training?model=reverse-lstm-attn&text=attentionisallyouneed&snapshot=2", "Training time",
                  "· wrote"),
     "arrangements": ("/compare?task=dates&archs=lstm-attn%2Clstm-bahdanau&text=Wednesday%2C+9+May+2018&step=6",
                      "Task", "· wrote"),

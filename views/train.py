@@ -22,12 +22,26 @@ shell.hint(_("Train a small model here and watch attention form as it learns: pi
              "few minutes. The model is saved beside the shipped ones and every page can show it."))
 
 
-def job_in_url() -> str | None:
-    job = st.query_params.get(Q_JOB)
+MINE = "train.job"  # this session's last job: back in the link when the page is opened from the sidebar
+
+
+def known(job) -> bool:
     try:
-        return job if job and (jobs.folder_of(job) / "spec.json").is_file() else None
+        return bool(job) and (jobs.folder_of(job) / "spec.json").is_file()
     except ValueError:
-        return None
+        return False
+
+
+def job_in_url() -> str | None:
+    """The job the link names; else this session's job while it waits or trains (put back in the link)."""
+    job = st.query_params.get(Q_JOB)
+    if known(job):
+        return job
+    mine = st.session_state.get(MINE)
+    if not job and known(mine) and jobs.status(mine)["state"] in ("waiting", "running"):
+        st.query_params[Q_JOB] = mine
+        return mine
+    return None
 
 
 def start():
@@ -51,6 +65,7 @@ def start():
         st.session_state[k(P, "error")] = str(e)
         return
     st.query_params[Q_JOB] = job
+    st.session_state[MINE] = job
 
 
 def new_job_form():
