@@ -418,7 +418,7 @@ def test_compare_quality_by_length(own_checkpoints):
     figs = charts(at)
     assert len(figs) == 3  # two models + the quality chart
     quality = figs[-1]
-    assert [t["name"] for t in quality["data"]] == ["LSTM (no attention)", "LSTM + attention", "Transformer"]
+    assert [t["name"] for t in quality["data"]] == ["LSTM (no attention)", "LSTM + attention (Luong)", "Transformer"]
     assert quality["data"][0]["y"] == [0.9, 0.3]
     assert "why attention was invented" in texts(at)
 

@@ -18,7 +18,7 @@ from ui import keys
 
 PAGES = {"home": "views/home.py", "step": "views/step.py", "compare": "views/compare.py",
          "self-attention": "views/self-attention.py", "inside": "views/inside.py", "cards": "views/cards.py",
-         "explain": "views/explain.py"}
+         "explain": "views/explain.py", "train": "views/train.py", "training": "views/training.py"}
 VIEWS = [  # (page, query): each page, and the step page's other views
     ("home", {}), ("step", {"model": "dates-lstm-attn", "text": "9 May 2018"}),
     ("step", {"model": "dates-transformer", "text": "9 May 2018", "strategy": "beam", "beam": "3", "gold": "1"}),
@@ -46,7 +46,7 @@ NAMES = {
     "NOTES", "config", "metrics", "json", "jsonl", "train_log", "safetensors", "md", "spm", "model",
     "greedy", "beam", "sample", "forced", "encoder", "decoder", "cross", "additive", "general", "dot",
     "mean", "lang", "zh", "en", "Q", "K", "V", "QK", "T", "d_k", "sqrt", "float", "Attn", "FFN", "RNN", "RNNs",
-    "d_model", "Enter", "Tab", "Cho", "Bengio", "top",
+    "d_model", "Enter", "Tab", "Cho", "Bengio", "top", "score",  # score(s, h): the article's formula
     "Spearman", "Jain", "Wallace", "Wiegreffe", "Pinter", "Michel", "rollout", "AER",  # the explain page's names
     "English", "Chinese",  # the task's name in itself: English → Chinese appears as 英语 → 中文; kept for cards
 }
@@ -78,7 +78,8 @@ def _strip(text: str) -> str:
     text = re.sub(r"https?://\S+", " ", text)
     text = re.sub(r"\b[a-z_]+=[\w.]+", " ", text)  # a URL parameter: present=1
     text = re.sub(r"“[^”]*”|\"[^\"]*\"", " ", text)  # a quoted example sentence: “ChatGPT is powerful”
-    text = re.sub(r"\b(?:en-zh|dates|reverse)-(?:lstm-attn|lstm|transformer)\b", " ", text)
+    text = text.replace("\\-", "-")  # Markdown-escaped dashes of a model name
+    text = re.sub(r"\b(?:en-zh|dates|reverse)-(?:lstm-attn|lstm-bahdanau|lstm|transformer)\b", " ", text)
     text = re.sub(r"\b[\w.-]+\.(?:json|jsonl|md|safetensors|model|py|tsv|csv|png|svg)\b", " ", text)
     return text
 

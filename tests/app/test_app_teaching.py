@@ -277,7 +277,7 @@ def test_model_card_reads_the_checkpoint_folder(own_checkpoints):
     assert config["hidden"] == str(info["config"]["hidden"]) and config["score"] == "additive"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Parameters"] == f"{info['parameters']:,}"
-    assert "**LSTM \\+ attention** for **Reverse the letters**" in texts(at)
+    assert "**LSTM \\+ attention \\(Luong\\)** for **Reverse the letters**" in texts(at)
     assert table(at, "exact")["exact"].tolist()[0] == 97.5
     by_length = table(at, "bucket")
     assert by_length["bucket"].tolist() == ["1-10", "11-20"] and by_length["exact"].tolist() == [99.0, 95.0]
