@@ -49,10 +49,10 @@ def zoo_table() -> tuple[pd.DataFrame, list[str]]:
             _("model"): name,
             _("task"): label(TASK_LABELS, info.get("task")),
             _("architecture"): label(ARCH_LABELS, variant(info.get("arch"), info.get("config"))),
+            _("status"): _("ready") if weights else _("weights missing"),  # before the long columns: always in view
             _("parameters"): info.get("parameters") if isinstance(info.get("parameters"), int) else None,
             _("test metrics"): metric_summary(read_metrics(name)) or _("not evaluated yet"),
             _("device"): label(DEVICE_LABELS, device()),
-            _("status"): _("ready") if weights else _("weights missing"),
         })
     return pd.DataFrame(rows), errors
 

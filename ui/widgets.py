@@ -97,10 +97,13 @@ def model_picker(page: str, zoo: dict, missing: bool = True) -> tuple[str, str, 
 
 
 def archs_picker(page: str, zoo: dict, task: str) -> list[str]:
-    """Up to three architectures of a task (the compare page)."""
+    """Up to three architectures of a task (the compare page); at first the three generations (plain
+    LSTM, LSTM + attention, Transformer), whatever else the task has."""
     archs = list(zoo[task])
     key = k(page, ARCHS)
-    chosen = [a for a in st.session_state.get(key, archs) if a in archs] or archs
+    generations = [a for a in ("lstm", "lstm-attn", "transformer") if a in archs]
+    first = generations + [a for a in archs if a not in generations]
+    chosen = [a for a in st.session_state.get(key, first) if a in archs] or first
     st.session_state[key] = chosen[:3]
     return st.multiselect(_("Architectures (up to 3)"), archs, key=key, max_selections=3,
                           format_func=arch_label)

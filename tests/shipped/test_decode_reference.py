@@ -36,4 +36,4 @@ def test_decoding_matches_the_reference(run, now):
 
 def test_the_reference_covers_every_model_and_strategy():
     models = {r.split("|")[0] for r in RUNS}
-    assert len(models) == 9 and {r.split("|")[1] for r in RUNS} == {"greedy", "beam"}
+    assert len(models) == 11 and {r.split("|")[1] for r in RUNS} == {"greedy", "beam"}
