@@ -107,6 +107,21 @@ def scores_and_weights(ins, kind: str, figs: dict):
         agreement=agreement(ins.weights, ins.recomputed)))
 
 
+def context_section(ins, figs: dict, formula: str):
+    """c_t = Σ α h: the chart, the numbers, and the sum recomputed from the trace."""
+    with section(_("Context vector"), formula):
+        figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
+        st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
+        st.caption(_("Σ α h recomputed from the trace's states and weights matches the model's cₜ {agreement}.").format(
+            agreement=agreement(ins.context, ins.context_recomputed)))
+
+
+def no_self_attention():
+    st.subheader(_("Self-attention"))
+    st.info(_("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
+              "recurrence. Switch the architecture above to **Transformer** to see it."))
+
+
 def bahdanau_attention(ins, figs: dict, score_name: str):
     """LSTM + attention in Bahdanau's arrangement, the article's order: score with s_{t-1}, softmax,
     context, then the LSTM step that reads the context."""
@@ -124,19 +139,13 @@ def bahdanau_attention(ins, figs: dict, score_name: str):
                 st.dataframe(tables.vector_table({"sₜ₋₁": trace.dec_states[t - 1]}), hide_index=True,
                              width="stretch", height=200, key=f"{P}.prev")
         scores_and_weights(ins, "cross", figs)
-    with section(_("Context vector"), ARTICLE_CONTEXT):
-        figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
-        st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
-        st.caption(_("Σ α h recomputed from the trace's states and weights matches the model's cₜ {agreement}.").format(
-            agreement=agreement(ins.context, ins.context_recomputed)))
+    context_section(ins, figs, ARTICLE_CONTEXT)
     with section(_("Decoder: the context goes into the LSTM"), DECODER_PREV):
         decoder_numbers()
         st.caption(_("Only now does the LSTM step: it reads the previous word and the context together, and its new "
                      "state sₜ writes the output — and will score the source at the next step. Training must run "
                      "step by step, since each step's weights need the state the step before wrote."))
-    st.subheader(_("Self-attention"))
-    st.info(_("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
-              "recurrence. Switch the architecture above to **Transformer** to see it."))
+    no_self_attention()
 
 
 if trace.arch == "lstm":
@@ -184,14 +193,8 @@ if trace.arch == "lstm-attn":
                       "state sₜ scores every source state hᵢ:").format(
             score=_(score_name), setting=code("score = " + str(cfg.score)), step=t))
         scores_and_weights(ins, "cross", figs)
-    with section(_("Context vector"), CONTEXT):
-        figures.plot(figs["context"], filename(trace.model, "inside", "context", t))
-        st.dataframe(tables.context_table(ins), hide_index=True, width="stretch", height=240, key=f"{P}.context")
-        st.caption(_("Σ α h recomputed from the trace's states and weights matches the model's cₜ {agreement}.").format(
-            agreement=agreement(ins.context, ins.context_recomputed)))
-    st.subheader(_("Self-attention"))
-    st.info(_("The LSTMs have no self-attention: the encoder's states hᵢ see the source only through the LSTM's "
-              "recurrence. Switch the architecture above to **Transformer** to see it."))
+    context_section(ins, figs, CONTEXT)
+    no_self_attention()
     write_url(SHARED, sel.url(t))
     st.stop()
 
