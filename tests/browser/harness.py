@@ -89,6 +89,14 @@ def browser(width: int = 1400, height: int = 900):
             b.close()
 
 
+# The script has finished, the app is connected, and no step control still has to measure the column
+# (its report would start one more run: see ui/components/stepper.js).
+READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
+                   return a && a.dataset.testScriptState === 'notRunning'
+                          && a.dataset.testConnectionState === 'CONNECTED'
+                          && (window.__alResizedAt ?? 0) <= (window.__alMeasuredAt ?? 0); }"""
+
+
 def wait_idle(page, timeout: float = 60_000, quiet_ms: int = 400):
     """Wait until Streamlit has finished running the script: the app element says
     data-test-script-state="notRunning" (what Streamlit's own e2e tests read) and stays so."""

@@ -126,7 +126,11 @@ SETTLED_JS = """quiet => {
   // __stBefore: the run count when an action started (absent in a freshly loaded document). A run
   // the observer missed (the browser starved under load) cannot hang the test: 8 s idle will do.
   const missed = idle && performance.now() - (window.__stActAt ?? 0) > 8000;
-  if (!idle || (window.__stRuns <= (window.__stBefore ?? 0) && !missed)) { window.__stQuietSince = null; return false; }
+  // the step control measures the column after a run and may report it (one more run): wait for it
+  const measuring = (window.__alResizedAt ?? 0) > (window.__alMeasuredAt ?? 0);
+  if (!idle || measuring || (window.__stRuns <= (window.__stBefore ?? 0) && !missed)) {
+    window.__stQuietSince = null; return false;
+  }
   window.__stQuietSince = window.__stQuietSince ?? performance.now();
   return performance.now() - window.__stQuietSince >= quiet;
 }"""

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from conftest import make_tiny_checkpoints
 
-from tests.browser.harness import REPO, app_server, browser, missing, wait_idle
+from tests.browser.harness import READY, REPO, app_server, browser, missing, wait_idle
 
 if missing():
     pytest.skip(missing(), allow_module_level=True)
@@ -32,11 +32,6 @@ TIMEOUT = 90_000  # ms: the machine may be training models on every core
 expect.set_options(timeout=TIMEOUT)
 SHOTS = REPO / "tests" / "screenshots"
 WIDTH = 1400
-READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
-                   return a && a.dataset.testScriptState === 'notRunning'
-                          && a.dataset.testConnectionState === 'CONNECTED'; }"""
-
-
 # --- fixtures ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ import pytest
 from conftest import make_tiny_checkpoints
 
 from seq2seq.train import TrainConfig, train
-from tests.browser.harness import REPO, app_server, browser, missing, wait_idle
+from tests.browser.harness import READY, REPO, app_server, browser, missing, wait_idle
 
 if missing():
     pytest.skip(missing(), allow_module_level=True)
@@ -24,11 +24,6 @@ pytestmark = pytest.mark.browser
 TIMEOUT = 90_000
 expect.set_options(timeout=TIMEOUT)
 SHOTS = REPO / "tests" / "screenshots"
-READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
-                   return a && a.dataset.testScriptState === 'notRunning'
-                          && a.dataset.testConnectionState === 'CONNECTED'; }"""
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     root = make_tiny_checkpoints(tmp_path_factory.mktemp("training-checkpoints"))

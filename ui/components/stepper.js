@@ -317,7 +317,10 @@ export default function (component) {
   S.observer.observe(main, { childList: true, subtree: true });
 
   // --- the screen the page sizes its charts by ----------------------------------------------------
+  // window.__alResizedAt / __alMeasuredAt: a measurement pending (the browser tests wait for it before
+  // they click: a report that lands during a page switch reruns the old page)
   function measure() {
+    window.__alMeasuredAt = performance.now();
     const w = Math.round(root.getBoundingClientRect().width / 10) * 10;
     const h = Math.round(window.innerHeight / 10) * 10;
     if (w > 0 && (w !== S.width || h !== S.height)) {
@@ -327,8 +330,12 @@ export default function (component) {
   }
   if (S.resize) S.resize.disconnect();
   let rt = null;
-  S.resize = new ResizeObserver(() => { clearTimeout(rt); rt = setTimeout(() => whenIdle(measure), 200); });
+  S.resize = new ResizeObserver(() => {
+    window.__alResizedAt = performance.now();
+    clearTimeout(rt); rt = setTimeout(() => whenIdle(measure), 200);
+  });
   S.resize.observe(root);
+  window.__alResizedAt = performance.now();
   whenIdle(measure);
 
   return () => {
