@@ -29,7 +29,7 @@ BAHDANAU='{"query": "prev"}'  # LSTM + attention in the article's (Bahdanau's) a
 ) &
 (
   run en-zh lstm 30 5 1; timeline dates transformer 6
-  timeline reverse lstm-attn 5; run reverse transformer 41 10 1
+  timeline reverse lstm-attn 5; timeline reverse transformer 10
   run en-zh lstm-attn 46 5 1 en-zh-lstm-bahdanau --config "$BAHDANAU" --average 3
 ) &
 wait
