@@ -91,10 +91,11 @@ def browser(width: int = 1400, height: int = 900):
 
 # The script has finished, the app is connected, and no step control still has to measure the column
 # (its report would start one more run: see ui/components/stepper.js).
+MEASURED = "((window.__alResizedAt ?? 0) <= (window.__alMeasuredAt ?? 0))"
 READY = """() => { const a = document.querySelector('[data-testid="stApp"]');
                    return a && a.dataset.testScriptState === 'notRunning'
                           && a.dataset.testConnectionState === 'CONNECTED'
-                          && (window.__alResizedAt ?? 0) <= (window.__alMeasuredAt ?? 0); }"""
+                          && MEASURED; }""".replace("MEASURED", MEASURED)
 
 
 def wait_idle(page, timeout: float = 60_000, quiet_ms: int = 400):

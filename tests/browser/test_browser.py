@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.harness import REPO, app_server, browser, missing
+from tests.browser.harness import MEASURED, REPO, app_server, browser, missing
 
 if missing():
     pytest.skip(missing(), allow_module_level=True)
@@ -127,13 +127,12 @@ SETTLED_JS = """quiet => {
   // the observer missed (the browser starved under load) cannot hang the test: 8 s idle will do.
   const missed = idle && performance.now() - (window.__stActAt ?? 0) > 8000;
   // the step control measures the column after a run and may report it (one more run): wait for it
-  const measuring = (window.__alResizedAt ?? 0) > (window.__alMeasuredAt ?? 0);
-  if (!idle || measuring || (window.__stRuns <= (window.__stBefore ?? 0) && !missed)) {
+  if (!idle || !MEASURED || (window.__stRuns <= (window.__stBefore ?? 0) && !missed)) {
     window.__stQuietSince = null; return false;
   }
   window.__stQuietSince = window.__stQuietSince ?? performance.now();
   return performance.now() - window.__stQuietSince >= quiet;
-}"""
+}""".replace("MEASURED", MEASURED)
 
 
 def settle(page, quiet_ms: int = 500):
